@@ -1,0 +1,153 @@
+// Secret reads and rotations proposed by agents.
+// A secret value that reaches an agent can end up in its context, logs or output, so reads
+// are denied unless an explicit, unexpired agent/secret grant exists in data/secret_grants.json.
+
+export const policy = {
+  id: "secrets-access",
+  owner: "secrets-platform-team",
+  approver_group: "secrets-approvers",
+  applies_to: ["secrets.*"],
+  frameworks: [
+    "OWASP-LLM-2025:LLM02", // sensitive information disclosure
+    "OWASP-Agentic-2026:ASI03", // identity and privilege abuse
+    "OWASP-LLM-2025:LLM06", // excessive agency
+    "NIST-AI-RMF:MEASURE-2.7", // security and resilience
+    "NIST-AI-RMF:MANAGE-1.3", // responses to high-priority risks
+    "ISO-IEC-42001:A.9.2", // processes for responsible use of AI systems
+  ],
+  description:
+    "Denies agents secret values except through explicit time-boxed grants, lets them rotate ordinary secrets under obligations, and sends critical-secret rotations to a human.",
+};
+
+// Rotation is defensive but can break dependants; weakly justified rotations get a human.
+const MIN_ROTATE_CONFIDENCE = 0.7;
+
+// Credential lifetime for a granted read when the grant does not set one.
+const DEFAULT_READ_TTL = "5m";
+
+function str(v) {
+  return typeof v === "string" ? v : "";
+}
+
+function norm(v) {
+  return str(v).trim().toLowerCase();
+}
+
+function list(doc, key) {
+  if (doc !== null && typeof doc === "object" && Array.isArray(doc[key])) {
+    return doc[key];
+  }
+  return [];
+}
+
+function containsNorm(values, value) {
+  const wanted = norm(value);
+  if (wanted === "") {
+    return false;
+  }
+  for (const v of values) {
+    if (norm(v) === wanted) {
+      return true;
+    }
+  }
+  return false;
+}
+
+function agentAllowed(data, family, agentId) {
+  const byFamily = data.agents !== null && typeof data.agents === "object" ? data.agents.allowed_by_family : undefined;
+  return containsNorm(list(byFamily, family), agentId);
+}
+
+// Exact agent/secret pairs only: no wildcards, so every readable secret is named in review.
+function findGrant(data, agentId, secret) {
+  for (const grant of list(data.secret_grants, "read")) {
+    if (grant !== null && typeof grant === "object" && norm(grant.agent) === norm(agentId) && str(grant.secret) === secret) {
+      return grant;
+    }
+  }
+  return undefined;
+}
+
+// A grant without expires_at does not expire; an unparseable date or decision time fails closed.
+function grantExpired(grant, time) {
+  if (grant.expires_at === undefined) {
+    return false;
+  }
+  const expires = Date.parse(str(grant.expires_at));
+  const now = Date.parse(str(time));
+  if (Number.isNaN(expires) || Number.isNaN(now)) {
+    return true;
+  }
+  return now >= expires;
+}
+
+export function decide(input, data) {
+  const action = input.action;
+  const type = action.type;
+  if (type !== "secrets.read" && type !== "secrets.rotate") {
+    return undefined; // unknown secrets.* types are denied by the catch-all
+  }
+  const agentId = str(input.agent.id);
+  const secret = str(action.target.id).trim();
+  const isCritical = containsNorm(list(data.critical_assets, "secrets"), secret);
+
+  if (!agentAllowed(data, "secrets", agentId)) {
+    return { verdict: "deny", reason: `agent "${agentId}" is not registered for secrets actions (data/agents.json)` };
+  }
+  if (secret === "") {
+    return { verdict: "deny", reason: `${type} names no secret` };
+  }
+
+  if (type === "secrets.read") {
+    // Root keys and the like never reach an agent, even if a grant lists them by mistake.
+    if (isCritical) {
+      return { verdict: "deny", reason: `${secret} is a critical secret; agents may never read its value, grant or not` };
+    }
+    const grant = findGrant(data, agentId, secret);
+    if (grant === undefined) {
+      return {
+        verdict: "deny",
+        reason: `agents may not read secret values: no read grant for agent "${agentId}" on ${secret}`,
+      };
+    }
+    if (grantExpired(grant, input.time)) {
+      return {
+        verdict: "deny",
+        reason: `read grant for agent "${agentId}" on ${secret} expired at ${str(grant.expires_at)}`,
+      };
+    }
+    const ttl = str(grant.max_credential_ttl).trim();
+    return {
+      verdict: "allow",
+      reason: `explicit read grant${str(grant.ticket) !== "" ? " " + str(grant.ticket) : ""} for agent "${agentId}" on ${secret}`,
+      obligations: {
+        max_credential_ttl: ttl !== "" ? ttl : DEFAULT_READ_TTL,
+        redact_in_logs: "true",
+      },
+    };
+  }
+
+  // secrets.rotate
+  if (isCritical) {
+    return {
+      verdict: "require_human",
+      reason: `${secret} is a critical secret; rotating it can break dependants and needs a human`,
+      review_ttl: "4h",
+      obligations: { max_credential_ttl: "15m", keep_previous_version: "24h" },
+    };
+  }
+  if (action.confidence < MIN_ROTATE_CONFIDENCE) {
+    return {
+      verdict: "require_human",
+      reason: `agent confidence ${action.confidence} is below ${MIN_ROTATE_CONFIDENCE} for rotating ${secret}`,
+      review_ttl: "4h",
+      obligations: { max_credential_ttl: "15m", keep_previous_version: "24h" },
+    };
+  }
+  // Keep the previous version valid for a while so consumers can roll over without an outage.
+  return {
+    verdict: "allow",
+    reason: `rotation of non-critical secret ${secret} with confidence ${action.confidence}`,
+    obligations: { max_credential_ttl: "15m", keep_previous_version: "24h", notify: "secret-owner" },
+  };
+}

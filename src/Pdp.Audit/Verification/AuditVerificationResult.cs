@@ -1,0 +1,37 @@
+namespace Pdp.Audit.Verification;
+
+/// <summary>Outcome of <see cref="AuditVerifier.Verify"/>: either every record checked out, or the first bad one.</summary>
+public sealed record AuditVerificationResult
+{
+    /// <summary>True when every record verified and the chain is unbroken.</summary>
+    public bool Ok => Problem is null;
+
+    /// <summary>Records that verified (before the bad one, on failure).</summary>
+    public long RecordsChecked { get; init; }
+
+    /// <summary>Files opened, including the one holding the bad record.</summary>
+    public int FilesChecked { get; init; }
+
+    /// <summary>
+    /// Hash of the last record that verified. The chain cannot reveal records cut from the very end of the trail;
+    /// comparing this with a hash kept elsewhere (e.g. the newest <see cref="AuditReceipt.Hash"/>) can.
+    /// </summary>
+    public string? LastHash { get; init; }
+
+    /// <summary>On failure: full path of the file holding the first bad record.</summary>
+    public string? File { get; init; }
+
+    /// <summary>On failure: 1-based line number of the first bad record in <see cref="File"/>.</summary>
+    public long? Line { get; init; }
+
+    /// <summary>On failure: the bad record's seq when the line had a readable one (for a torn tail, the seq it would have had).</summary>
+    public long? Seq { get; init; }
+
+    /// <summary>On failure: what is wrong, e.g. "hash mismatch: record was edited".</summary>
+    public string? Problem { get; init; }
+
+    /// <inheritdoc />
+    public override string ToString() => Ok
+        ? $"ok: {RecordsChecked} records in {FilesChecked} files"
+        : $"{File}:{Line}: {(Seq is { } seq ? $"seq {seq}: " : string.Empty)}{Problem}";
+}

@@ -1,0 +1,13 @@
+namespace Pdp.Audit.Writing;
+
+/// <summary>
+/// One queued append: the already-canonical payload, and the completion the caller awaits. Continuations run
+/// asynchronously so a caller's code never runs on, and stalls, the writer loop.
+/// </summary>
+internal sealed class PendingAppend(string type, byte[] canonicalPayload)
+    : TaskCompletionSource<AuditReceipt>(TaskCreationOptions.RunContinuationsAsynchronously)
+{
+    public string Type { get; } = type;
+
+    public byte[] CanonicalPayload { get; } = canonicalPayload;
+}

@@ -1,0 +1,66 @@
+using Pdp.Policies.Sandbox;
+
+namespace Pdp.Server.Configuration;
+
+/// <summary>
+/// Server settings, bound from the <c>Pdp</c> configuration section (appsettings.json, <c>Pdp__X</c>
+/// environment variables, <c>--Pdp:X=</c> arguments) and validated at start-up.
+/// </summary>
+public sealed class PdpOptions
+{
+    public const string Section = "Pdp";
+
+    /// <summary>Directory of policy modules and <c>data/</c>. Default <c>policies</c>.</summary>
+    public string PolicyDir { get; set; } = "policies";
+
+    /// <summary>Address both listeners bind. Default loopback: a sidecar serves its pod, not the network.</summary>
+    public string ListenAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>gRPC port (HTTP/2 without TLS). Default 50051.</summary>
+    public int GrpcPort { get; set; } = 50051;
+
+    /// <summary>Admin port (HTTP/1.1: /healthz, /readyz, /metrics). Default 8282.</summary>
+    public int AdminPort { get; set; } = 8282;
+
+    /// <summary>Verdict when no policy applies: <c>deny</c> (default), <c>require_human</c> or <c>allow</c>.</summary>
+    public string DefaultVerdict { get; set; } = "deny";
+
+    /// <summary>Control owner of decisions no policy covers. Default <c>pdp-operators</c>.</summary>
+    public string DefaultOwner { get; set; } = "pdp-operators";
+
+    /// <summary>Approver group for require-human verdicts that name none. Default empty (such verdicts fail closed).</summary>
+    public string DefaultApproverGroup { get; set; } = string.Empty;
+
+    /// <summary>Largest request message accepted; larger ones get RESOURCE_EXHAUSTED. Default 1 MiB.</summary>
+    public int MaxMessageBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Deepest nesting of a Struct (context, parameters, attributes). Default 32.</summary>
+    public int MaxStructDepth { get; set; } = 32;
+
+    /// <summary>Engines kept warm for reuse. Default twice the processor count.</summary>
+    public int MaxPooledEngines { get; set; } = Environment.ProcessorCount * 2;
+
+    public ReviewOptions Review { get; set; } = new();
+
+    public IdempotencyOptions Idempotency { get; set; } = new();
+
+    public SandboxOptions Sandbox { get; set; } = new();
+}
+
+public sealed class ReviewOptions
+{
+    /// <summary>How long a review stays open when the policy does not say. Default 3600 s.</summary>
+    public int DefaultTtlSeconds { get; set; } = 3600;
+
+    /// <summary>Longest review window a policy may ask for. Default 86400 s.</summary>
+    public int MaxTtlSeconds { get; set; } = 86_400;
+}
+
+public sealed class IdempotencyOptions
+{
+    /// <summary>How long a <c>request_id</c> is remembered. Default 600 s.</summary>
+    public int WindowSeconds { get; set; } = 600;
+
+    /// <summary>Most request ids remembered at once; the oldest are forgotten first. Default 100,000.</summary>
+    public int MaxEntries { get; set; } = 100_000;
+}

@@ -1,0 +1,85 @@
+using Microsoft.Extensions.Options;
+using Pdp.Evaluation;
+using Pdp.Evaluation.Results;
+
+namespace Pdp.Server.Configuration;
+
+/// <summary>Refuses to start on settings that would make the sidecar unsafe or unusable.</summary>
+public sealed class PdpOptionsValidator : IValidateOptions<PdpOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PdpOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.PolicyDir))
+        {
+            failures.Add("Pdp:PolicyDir is required.");
+        }
+
+        if (!System.Net.IPAddress.TryParse(options.ListenAddress, out _))
+        {
+            failures.Add($"Pdp:ListenAddress '{options.ListenAddress}' is not an IP address.");
+        }
+
+        CheckPort(options.GrpcPort, "GrpcPort", failures);
+        CheckPort(options.AdminPort, "AdminPort", failures);
+        if (options.GrpcPort == options.AdminPort && options.GrpcPort != 0)
+        {
+            failures.Add("Pdp:GrpcPort and Pdp:AdminPort must differ.");
+        }
+
+        if (!VerdictText.TryParse(options.DefaultVerdict, out _))
+        {
+            failures.Add($"Pdp:DefaultVerdict '{options.DefaultVerdict}' must be deny, require_human or allow.");
+        }
+
+        if (options.MaxMessageBytes is < 1024 or > 64 * 1024 * 1024)
+        {
+            failures.Add("Pdp:MaxMessageBytes must be between 1024 and 67108864.");
+        }
+
+        if (options.MaxStructDepth is < 1 or > 45)
+        {
+            // Protobuf refuses messages nested beyond 100 levels; each Struct level costs two.
+            failures.Add("Pdp:MaxStructDepth must be between 1 and 45.");
+        }
+
+        if (options.Review.DefaultTtlSeconds < 1 || options.Review.MaxTtlSeconds < options.Review.DefaultTtlSeconds)
+        {
+            failures.Add("Pdp:Review:DefaultTtlSeconds must be positive and at most Pdp:Review:MaxTtlSeconds.");
+        }
+
+        if (options.Idempotency.WindowSeconds is < 1 or > 7 * 86_400 || options.Idempotency.MaxEntries is < 1 or > 10_000_000)
+        {
+            failures.Add("Pdp:Idempotency:WindowSeconds must be 1..604800 and MaxEntries 1..10000000.");
+        }
+
+        failures.AddRange(ToEvaluationOptions(options).Validate().Select(p => "Pdp:" + p));
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    public static EvaluationOptions ToEvaluationOptions(PdpOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        // An unparsable verdict is reported by Validate; deny is the safe stand-in until then.
+        var verdict = VerdictText.TryParse(options.DefaultVerdict, out var parsed) ? parsed : Verdict.Deny;
+        return new EvaluationOptions
+        {
+            DefaultVerdict = verdict,
+            DefaultOwner = options.DefaultOwner,
+            DefaultApproverGroup = options.DefaultApproverGroup,
+            DefaultReviewTtl = TimeSpan.FromSeconds(options.Review.DefaultTtlSeconds),
+            MaxReviewTtl = TimeSpan.FromSeconds(options.Review.MaxTtlSeconds),
+            MaxPooledEngines = options.MaxPooledEngines,
+            Sandbox = options.Sandbox,
+        };
+    }
+
+    private static void CheckPort(int port, string name, List<string> failures)
+    {
+        if (port is < 0 or > 65535)
+        {
+            failures.Add($"Pdp:{name} must be between 0 and 65535.");
+        }
+    }
+}

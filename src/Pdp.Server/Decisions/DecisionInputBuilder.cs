@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Google.Protobuf.WellKnownTypes;
+using Pdp.Contracts.V1;
+using Pdp.Policies.Model;
+using Pdp.Server.Errors;
+
+namespace Pdp.Server.Decisions;
+
+/// <summary>
+/// Checks a <see cref="DecideRequest"/> and builds the <c>input</c> document policies see, in one pass
+/// and straight from the message (no JSON text in between). Every refusal names the field. Every
+/// field is present in the document, with proto3 defaults, so policies need no existence checks.
+/// </summary>
+public sealed class DecisionInputBuilder(int maxStructDepth)
+{
+    public const int MaxIdLength = 256;
+    public const int MaxTextLength = 4096;
+
+    public JsonObject Build(DecideRequest request, string decisionId, DateTimeOffset time, JsonObject caller)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var action = request.Action ?? throw new RequestValidationException("action", "is required");
+        if (string.IsNullOrEmpty(action.Type))
+        {
+            throw new RequestValidationException("action.type", "is required");
+        }
+
+        if (!ActionType.IsValid(action.Type))
+        {
+            throw new RequestValidationException("action.type", $"must be dotted lowercase segments such as 'iam.account.disable', at most {ActionType.MaxLength} characters");
+        }
+
+        Bounded(request.RequestId, "request_id", 128);
+        var agent = request.Agent ?? new Agent();
+        var target = action.Target ?? new Target();
+        return new JsonObject
+        {
+            ["decision_id"] = decisionId,
+            ["time"] = time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+            ["request_id"] = request.RequestId,
+            ["agent"] = new JsonObject
+            {
+                ["id"] = Bounded(agent.Id, "agent.id", MaxIdLength),
+                ["model"] = Bounded(agent.Model, "agent.model", MaxIdLength),
+                ["model_version"] = Bounded(agent.ModelVersion, "agent.model_version", MaxIdLength),
+                ["session_id"] = Bounded(agent.SessionId, "agent.session_id", MaxIdLength),
+                ["on_behalf_of"] = Bounded(agent.OnBehalfOf, "agent.on_behalf_of", MaxIdLength),
+            },
+            ["action"] = new JsonObject
+            {
+                ["type"] = action.Type,
+                ["target"] = new JsonObject
+                {
+                    ["kind"] = Bounded(target.Kind, "action.target.kind", MaxIdLength),
+                    ["id"] = Bounded(target.Id, "action.target.id", MaxIdLength),
+                    ["attributes"] = Struct(target.Attributes, "action.target.attributes"),
+                },
+                ["parameters"] = Struct(action.Parameters, "action.parameters"),
+                ["rationale"] = Bounded(action.Rationale, "action.rationale", MaxTextLength),
+                ["confidence"] = InRange(action.Confidence, "action.confidence", 0, 1),
+                ["risk_score"] = InRange(action.RiskScore, "action.risk_score", 0, 100),
+            },
+            ["context"] = Struct(request.Context, "context"),
+            ["caller"] = caller,
+        };
+    }
+
+    private JsonObject Struct(Struct? value, string field) => value is null ? [] : StructAt(value, field, 1);
+
+    private JsonObject StructAt(Struct value, string path, int depth)
+    {
+        if (depth > maxStructDepth)
+        {
+            throw new RequestValidationException(path, $"is nested deeper than {maxStructDepth} levels");
+        }
+
+        var result = new JsonObject();
+        foreach (var (key, item) in value.Fields)
+        {
+            result[key] = ValueAt(item, $"{path}.{key}", depth);
+        }
+
+        return result;
+    }
+
+    private JsonNode? ValueAt(Value value, string path, int depth)
+    {
+        switch (value.KindCase)
+        {
+            case Value.KindOneofCase.StringValue:
+                return JsonValue.Create(value.StringValue);
+            case Value.KindOneofCase.BoolValue:
+                return JsonValue.Create(value.BoolValue);
+            case Value.KindOneofCase.NumberValue:
+                if (!double.IsFinite(value.NumberValue))
+                {
+                    throw new RequestValidationException(path, "must be a finite number (NaN and infinities have no JSON form)");
+                }
+
+                return JsonValue.Create(value.NumberValue);
+            case Value.KindOneofCase.StructValue:
+                return StructAt(value.StructValue, path, depth + 1);
+            case Value.KindOneofCase.ListValue:
+                if (depth + 1 > maxStructDepth)
+                {
+                    throw new RequestValidationException(path, $"is nested deeper than {maxStructDepth} levels");
+                }
+
+                var list = new JsonArray();
+                var index = 0;
+                foreach (var item in value.ListValue.Values)
+                {
+                    list.Add(ValueAt(item, $"{path}[{index++}]", depth + 1));
+                }
+
+                return list;
+            default:
+                return null;
+        }
+    }
+
+    private static string Bounded(string value, string field, int max) =>
+        value.Length <= max ? value : throw new RequestValidationException(field, $"is longer than {max} characters");
+
+    private static double InRange(double value, string field, double min, double max) =>
+        value >= min && value <= max ? value : throw new RequestValidationException(field, $"must be a number from {min} to {max}");
+}

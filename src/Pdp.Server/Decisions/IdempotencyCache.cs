@@ -1,0 +1,104 @@
+using System.Security.Cryptography;
+using Google.Protobuf;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+using Pdp.Contracts.V1;
+using Pdp.Server.Configuration;
+using Pdp.Server.Errors;
+
+namespace Pdp.Server.Decisions;
+
+/// <summary>
+/// Remembers decisions by (agent, <c>request_id</c>) for a window, so a client retrying after a lost
+/// response gets the same decision instead of a second one. Concurrent duplicates share one evaluation.
+/// The same id with a different request is refused. Bounded by <see cref="IdempotencyOptions.MaxEntries"/>.
+/// </summary>
+public sealed class IdempotencyCache : IDisposable
+{
+    private readonly MemoryCache _cache;
+    private readonly TimeSpan _window;
+    private readonly Lock _gate = new();
+
+    public IdempotencyCache(IOptions<PdpOptions> options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var settings = options.Value.Idempotency;
+        _window = TimeSpan.FromSeconds(settings.WindowSeconds);
+        _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = settings.MaxEntries, Clock = new TimeProviderClock(time) });
+    }
+
+    /// <summary>Returns the remembered decision for this request, or runs <paramref name="decide"/> once and remembers it.</summary>
+    public async Task<DecideResponse> GetOrDecideAsync(DecideRequest request, Func<Task<DecideResponse>> decide)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(decide);
+        if (string.IsNullOrEmpty(request.RequestId))
+        {
+            return await decide().ConfigureAwait(false);
+        }
+
+        var key = Key(request.Agent?.Id ?? string.Empty, request.RequestId);
+        var digest = SHA256.HashData(request.ToByteArray());
+        Entry entry;
+        lock (_gate)
+        {
+            if (!_cache.TryGetValue(key, out Entry? existing) || existing is null)
+            {
+                existing = new Entry(digest, new Lazy<Task<DecideResponse>>(decide));
+                _cache.Set(key, existing, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = _window });
+            }
+
+            entry = existing;
+        }
+
+        if (!CryptographicOperations.FixedTimeEquals(entry.Digest, digest))
+        {
+            throw new IdempotencyConflictException(request.RequestId);
+        }
+
+        try
+        {
+            return await entry.Response.Value.ConfigureAwait(false);
+        }
+        catch
+        {
+            // A failed decision is not a decision: let the retry evaluate again.
+            lock (_gate)
+            {
+                if (_cache.TryGetValue(key, out Entry? current) && ReferenceEquals(current, entry))
+                {
+                    _cache.Remove(key);
+                }
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Seeds a remembered decision, e.g. when rebuilding the window from the audit trail.</summary>
+    public void Remember(string agentId, string requestId, byte[] digest, DecideResponse response, DateTimeOffset decidedAt, DateTimeOffset now)
+    {
+        var remaining = decidedAt + _window - now;
+        if (remaining <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var entry = new Entry(digest, new Lazy<Task<DecideResponse>>(Task.FromResult(response)));
+        lock (_gate)
+        {
+            _cache.Set(Key(agentId, requestId), entry, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = remaining });
+        }
+    }
+
+    public void Dispose() => _cache.Dispose();
+
+    private static string Key(string agentId, string requestId) => string.Concat(agentId, "\n", requestId);
+
+    private sealed record Entry(byte[] Digest, Lazy<Task<DecideResponse>> Response);
+
+    private sealed class TimeProviderClock(TimeProvider time) : Microsoft.Extensions.Internal.ISystemClock
+    {
+        public DateTimeOffset UtcNow => time.GetUtcNow();
+    }
+}

@@ -1,0 +1,59 @@
+using System.Net;
+using Grpc.HealthCheck;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using Pdp.Policies.Loading;
+using Pdp.Server.Admin;
+using Pdp.Server.Configuration;
+using Pdp.Server.Decisions;
+using Pdp.Server.Errors;
+using Pdp.Server.Policies;
+
+namespace Pdp.Server;
+
+/// <summary>Builds the sidecar host: gRPC on one port, admin HTTP on another, both from <see cref="PdpOptions"/>.</summary>
+public static class PdpServer
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        // appsettings.json ships beside the binary; relative paths in settings are still taken from the working directory.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        configure?.Invoke(builder);
+        var section = builder.Configuration.GetSection(PdpOptions.Section);
+        var settings = section.Get<PdpOptions>() ?? new PdpOptions();
+
+        builder.Services.AddOptions<PdpOptions>().Bind(section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<PdpOptions>, PdpOptionsValidator>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IPolicySource>(sp =>
+        {
+            var dir = sp.GetRequiredService<IOptions<PdpOptions>>().Value.PolicyDir;
+            // Relative to the working directory, as a command-line user expects.
+            return new DirectoryPolicySource(Path.GetFullPath(dir));
+        });
+        builder.Services.AddSingleton<PolicyStore>();
+        builder.Services.AddSingleton<IdempotencyCache>();
+        builder.Services.AddSingleton<HealthServiceImpl>();
+        builder.Services.AddHostedService<PolicyStartupService>();
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = settings.MaxMessageBytes;
+            grpc.Interceptors.Add<RpcErrorInterceptor>();
+        });
+        builder.Services.AddGrpcReflection();
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            var address = IPAddress.TryParse(settings.ListenAddress, out var parsed) ? parsed : IPAddress.Loopback;
+            kestrel.Listen(address, settings.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(address, settings.AdminPort, listen => listen.Protocols = HttpProtocols.Http1);
+        });
+
+        var app = builder.Build();
+        app.MapGrpcService<DecisionGrpcService>();
+        app.MapGrpcService<HealthServiceImpl>();
+        app.MapGrpcReflectionService();
+        app.MapAdminEndpoints();
+        return app;
+    }
+}

@@ -1,0 +1,31 @@
+using Grpc.Health.V1;
+using Grpc.HealthCheck;
+
+namespace Pdp.Server.Policies;
+
+/// <summary>
+/// Loads the policies before the listeners open (hosted services start before the server), so a
+/// broken policy directory stops the process with the problems listed, and health turns SERVING only
+/// once a revision is loaded.
+/// </summary>
+public sealed class PolicyStartupService(PolicyStore store, HealthServiceImpl health) : IHostedService
+{
+    public const string DecisionServiceName = "pdp.v1.DecisionService";
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.NotServing);
+        health.SetStatus(DecisionServiceName, HealthCheckResponse.Types.ServingStatus.NotServing);
+        store.Reload();
+        health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.Serving);
+        health.SetStatus(DecisionServiceName, HealthCheckResponse.Types.ServingStatus.Serving);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.NotServing);
+        health.SetStatus(DecisionServiceName, HealthCheckResponse.Types.ServingStatus.NotServing);
+        return Task.CompletedTask;
+    }
+}

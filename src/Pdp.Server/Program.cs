@@ -1,0 +1,20 @@
+using Microsoft.Extensions.Options;
+using Pdp.Policies.Loading;
+using Pdp.Server;
+
+try
+{
+    await PdpServer.Build(args).RunAsync();
+    return 0;
+}
+catch (PolicyLoadException e)
+{
+    // The problems name file, line and column; print them plainly for whoever started us.
+    await Console.Error.WriteLineAsync($"pdp: {e.Message}");
+    return 1;
+}
+catch (OptionsValidationException e)
+{
+    await Console.Error.WriteLineAsync($"pdp: invalid configuration: {string.Join("; ", e.Failures)}");
+    return 1;
+}
