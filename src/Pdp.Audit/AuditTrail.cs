@@ -36,9 +36,9 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
     private string _lastHash;
     private long _batchCount;
     private long _failureCount;
+    private readonly Lazy<Task> _disposal;
     private int _disposed;
     private bool _closed;
-    private Task? _disposal;
 
     private AuditTrail(AuditTrailOptions options, TimeProvider time, FileStream writerLock, ActiveFile file, RecoveryReport recovery)
     {
@@ -60,6 +60,7 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
             _flushTimer = time.CreateTimer(static state => ((AuditTrail)state!).FlushOnTimer(), this, options.FlushInterval, options.FlushInterval);
         }
 
+        _disposal = new Lazy<Task>(DisposeCoreAsync, LazyThreadSafetyMode.ExecutionAndPublication);
         _writer = Task.Run(RunWriterAsync);
     }
 
@@ -137,13 +138,10 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
     /// <exception cref="AuditWriteException">The final fsync failed (buffered mode): recent acknowledged records may not be on disk.</exception>
     public ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
-        {
-            Volatile.Write(ref _disposal, DisposeCoreAsync());
-        }
+        Volatile.Write(ref _disposed, 1);
 
-        // A second caller may arrive before the first stored the task; it just waits for the writer to finish.
-        return new ValueTask(Volatile.Read(ref _disposal) ?? _writer);
+        // Every caller, first or not, awaits the same shutdown, so none returns before the final fsync.
+        return new ValueTask(_disposal.Value);
     }
 
     private static AuditTrail Open(AuditTrailOptions options, TimeProvider time, Func<string, FileStream> openFile, CancellationToken cancellationToken)
@@ -277,10 +275,10 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
                 }
             }
         }
-#pragma warning disable CA1031 // Any failure must reach the callers as AuditWriteException; the loop must survive it.
         catch (Exception ex)
-#pragma warning restore CA1031
         {
+            // Deliberately broad: whatever broke (I/O, a full disk, a bug), the callers must hear of it as
+            // AuditWriteException and the loop must live on to serve the next batch.
             Interlocked.Increment(ref _failureCount);
             _file.Abandon();
             for (var i = committed; i < batch.Count; i++)

@@ -33,16 +33,25 @@ public sealed class AuditVerifierTests : TrailFixture
     [InlineData("reformat", 7, 7, "line is not byte-identical to the written form")]
     [InlineData("garbage", 5, null, "line is not valid JSON")]
     [InlineData("extra-member", 8, 8, "unexpected member \"note\"")]
+    [InlineData("duplicate-member", 2, null, "line has a duplicate member")]
+    [InlineData("invalid-utf8", 9, null, "line is not valid JSON")]
     public async Task Verify_TamperedTrail_NamesFirstBadRecord(string tampering, int line, int? seq, string problem)
     {
         await WriteTrail(10);
         var lines = ReadLines(ActivePath).ToList();
         Tamper(lines, tampering);
         WriteLines(ActivePath, lines);
+        if (tampering == "invalid-utf8")
+        {
+            var bytes = File.ReadAllBytes(ActivePath);
+            var at = bytes.AsSpan().IndexOf("\uFFFF"u8);
+            File.WriteAllBytes(ActivePath, [.. bytes[..at], 0xFF, .. bytes[(at + 3)..]]);
+        }
 
         var result = AuditVerifier.Verify(ActivePath);
 
-        Assert.False(result.Ok);
+        Assert.False(result.Ok, result.ToString());
+        Assert.True(result.Problem!.StartsWith(problem, StringComparison.Ordinal), result.ToString());
         Assert.Equal(ActivePath, result.File);
         Assert.Equal(line, result.Line);
         Assert.Equal(seq, result.Seq);
@@ -123,6 +132,13 @@ public sealed class AuditVerifierTests : TrailFixture
                 break;
             case "extra-member":
                 lines[7] = lines[7].Replace("{\"seq\":8,", "{\"note\":1,\"seq\":8,", StringComparison.Ordinal);
+                break;
+            case "duplicate-member":
+                lines[1] = lines[1].Replace("{\"seq\":2,", "{\"seq\":2,\"seq\":2,", StringComparison.Ordinal);
+                break;
+            case "invalid-utf8":
+                // Latin-1 bytes in a UTF-8 file; WriteLines re-encodes, so mark the spot and patch bytes afterwards.
+                lines[8] = lines[8].Replace("user-9", "user-\uFFFF", StringComparison.Ordinal);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(tampering), tampering, null);

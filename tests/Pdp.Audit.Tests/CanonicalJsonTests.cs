@@ -12,7 +12,7 @@ public sealed class CanonicalJsonTests
     [InlineData("""{"b":1,"a":{"d":[3,{"z":1,"y":2}],"c":null},"B":true}""", """{"B":true,"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}""")]
     [InlineData("""{ "x" : [ 1 , 2 ] , "w" : { } }""", """{"w":{},"x":[1,2]}""")]
     [InlineData("""{"n":1.0e2,"m":-0,"k":12345678901234567890}""", """{"k":12345678901234567890,"m":-0,"n":1.0e2}""")]
-    [InlineData("""{"s":"é<>&'\"\\\n\t/"}""", """{"s":"\u00E9\u003C\u003E\u0026\u0027\"\\\n\t/"}""")]
+    [InlineData("""{"s":"é<>&'+`\"\\\n\t\r\b\f\u0001/"}""", """{"s":"\u00E9\u003C\u003E\u0026\u0027\u002B\u0060\u0022\\\n\t\r\b\f\u0001/"}""")]
     [InlineData("""{"😀":"😀","é":1,"e":2}""", """{"e":2,"\u00E9":1,"\uD83D\uDE00":"\uD83D\uDE00"}""")]
     public void Serialize_ParsedJson_WritesSortedCompactForm(string input, string expected)
     {

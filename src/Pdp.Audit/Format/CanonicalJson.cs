@@ -10,9 +10,10 @@ namespace Pdp.Audit.Format;
 /// <item>object members sorted by key in ordinal order of their UTF-16 code units (<see cref="string.CompareOrdinal(string, string)"/>), recursively;</item>
 /// <item>array elements kept in order;</item>
 /// <item>no whitespace at all outside strings;</item>
-/// <item>strings and keys escaped as <see cref="Utf8JsonWriter"/> does with its default encoder: <c>"</c>, <c>\</c>,
-/// control characters, non-ASCII characters and the HTML-sensitive characters <c>&lt; &gt; &amp; ' + `</c> become
-/// <c>\uXXXX</c> (uppercase hex, surrogate pairs as two escapes), except <c>\b \f \n \r \t \" \\</c> which use the short forms;</item>
+/// <item>strings and keys escaped as <see cref="Utf8JsonWriter"/> does with its default encoder: <c>\b \f \n \r \t \\</c>
+/// in short form; <c>"</c>, other control characters, every non-ASCII character and the HTML-sensitive
+/// <c>&lt; &gt; &amp; ' + `</c> as <c>\uXXXX</c> (uppercase hex, characters outside the BMP as two surrogate escapes);
+/// everything else (printable ASCII, including <c>/</c>) as is;</item>
 /// <item>numbers as System.Text.Json writes them: a number read from JSON text keeps its text exactly, a .NET number
 /// is written in its shortest round-trip form; NaN and infinities are rejected;</item>
 /// <item><c>true</c>, <c>false</c>, <c>null</c> as literals.</item>

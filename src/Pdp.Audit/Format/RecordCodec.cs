@@ -99,9 +99,15 @@ internal static class RecordCodec
             _ = obj.Count;
             record = obj;
         }
-        catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException)
+        catch (JsonException)
         {
             problem = NotJson;
+            return null;
+        }
+        catch (ArgumentException)
+        {
+            // Legal JSON, but the writer never produces it, and which duplicate counts would be ambiguous.
+            problem = "line has a duplicate member";
             return null;
         }
 

@@ -7,8 +7,12 @@ namespace Pdp.Policies.Sandbox;
 /// </summary>
 public sealed class SandboxOptions
 {
-    /// <summary>Wall-clock budget of one policy call. Default 50 ms.</summary>
-    public int TimeoutMilliseconds { get; set; } = 50;
+    /// <summary>
+    /// Wall-clock budget of one policy call. Default 250 ms: the statement limit stops runaway loops
+    /// long before this; the timeout is the backstop, and set low it turns a GC pause or a cold
+    /// engine on a busy node into a false deny.
+    /// </summary>
+    public int TimeoutMilliseconds { get; set; } = 250;
 
     /// <summary>Statements one policy call may execute. Default 50,000.</summary>
     public int MaxStatements { get; set; } = 50_000;
