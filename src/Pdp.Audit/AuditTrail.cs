@@ -32,11 +32,11 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
     private readonly ArrayBufferWriter<byte> _segment = new(64 * 1024);
     private readonly List<AuditReceipt> _segmentReceipts = [];
     private readonly Task _writer;
+    private readonly Lazy<Task> _disposal;
     private long _lastSeq;
     private string _lastHash;
     private long _batchCount;
     private long _failureCount;
-    private readonly Lazy<Task> _disposal;
     private int _disposed;
     private bool _closed;
 

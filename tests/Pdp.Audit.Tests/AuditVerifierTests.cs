@@ -82,6 +82,12 @@ public sealed class AuditVerifierTests : TrailFixture
     }
 
     [Fact]
+    public void Read_NoFile_ThrowsFileNotFound()
+    {
+        Assert.Throws<FileNotFoundException>(() => AuditTrailReader.Read(ActivePath));
+    }
+
+    [Fact]
     public void Verify_EmptyActiveFile_IsOkWithNoRecords()
     {
         File.WriteAllBytes(ActivePath, []);

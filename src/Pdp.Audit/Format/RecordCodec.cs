@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Unicode;
 
 namespace Pdp.Audit.Format;
 
@@ -86,6 +87,13 @@ internal static class RecordCodec
     public static ParsedRecord? Check(RawLine line, out long? seq, out string? problem)
     {
         seq = null;
+        if (!Utf8.IsValid(line.Bytes))
+        {
+            // JSON text is UTF-8 (RFC 8259); the parser only notices bad bytes inside strings when it decodes them.
+            problem = NotJson;
+            return null;
+        }
+
         JsonObject record;
         try
         {

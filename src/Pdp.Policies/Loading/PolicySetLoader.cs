@@ -116,9 +116,9 @@ public sealed class PolicySetLoader
         {
             original = Engine.PrepareModule(file.Content, file.Path);
         }
-        catch (ParseErrorException e)
+        catch (Exception e) when (FindParseError(e) is { } parse)
         {
-            problems.Add(new PolicyProblem(file.Path, e.LineNumber, e.Column + 1, $"syntax error: {e.Description}"));
+            problems.Add(new PolicyProblem(file.Path, parse.LineNumber, parse.Column + 1, $"syntax error: {parse.Description}"));
             return null;
         }
 
@@ -167,6 +167,20 @@ public sealed class PolicySetLoader
         {
             engineTainted = true;
             problems.Add(new PolicyProblem(file.Path, 0, 0, $"module failed to load inside the sandbox limits: {e.Message}"));
+        }
+
+        return null;
+    }
+
+    /// <summary>Jint wraps the parser's error; the line and column live on the inner one.</summary>
+    private static ParseErrorException? FindParseError(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is ParseErrorException parse)
+            {
+                return parse;
+            }
         }
 
         return null;

@@ -34,8 +34,11 @@ public sealed class PdpOptions
     /// <summary>Largest request message accepted; larger ones get RESOURCE_EXHAUSTED. Default 1 MiB.</summary>
     public int MaxMessageBytes { get; set; } = 1024 * 1024;
 
-    /// <summary>Deepest nesting of a Struct (context, parameters, attributes). Default 32.</summary>
-    public int MaxStructDepth { get; set; } = 32;
+    /// <summary>
+    /// Deepest nesting of a Struct (context, parameters, attributes). Default 20, at most 30: protobuf
+    /// itself stops parsing at 100 message levels, and each Struct level costs three.
+    /// </summary>
+    public int MaxStructDepth { get; set; } = 20;
 
     /// <summary>Engines kept warm for reuse. Default twice the processor count.</summary>
     public int MaxPooledEngines { get; set; } = Environment.ProcessorCount * 2;

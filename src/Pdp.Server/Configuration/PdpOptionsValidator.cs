@@ -38,10 +38,10 @@ public sealed class PdpOptionsValidator : IValidateOptions<PdpOptions>
             failures.Add("Pdp:MaxMessageBytes must be between 1024 and 67108864.");
         }
 
-        if (options.MaxStructDepth is < 1 or > 45)
+        if (options.MaxStructDepth is < 1 or > 30)
         {
-            // Protobuf refuses messages nested beyond 100 levels; each Struct level costs two.
-            failures.Add("Pdp:MaxStructDepth must be between 1 and 45.");
+            // Protobuf refuses messages nested beyond 100 levels; each Struct level costs three.
+            failures.Add("Pdp:MaxStructDepth must be between 1 and 30.");
         }
 
         if (options.Review.DefaultTtlSeconds < 1 || options.Review.MaxTtlSeconds < options.Review.DefaultTtlSeconds)

@@ -1,0 +1,28 @@
+using Pdp.Evaluation.Testing;
+using Pdp.Policies.Loading;
+using Pdp.Policies.Model;
+using Pdp.Policies.Sandbox;
+
+namespace Pdp.Cli;
+
+/// <summary>A policy directory read and loaded exactly as the server does (<see cref="DirectoryPolicySource"/> then <see cref="PolicySetLoader"/>).</summary>
+internal sealed record PolicyDirectory(PolicySourceSnapshot Snapshot, PolicySet? Set, IReadOnlyList<PolicyProblem> Problems)
+{
+    /// <summary>Reads and loads <paramref name="directory"/>, or returns null (after saying so) when it is not a directory.</summary>
+    public static PolicyDirectory? Open(string directory, SandboxOptions sandbox, CliIo io)
+    {
+        if (string.IsNullOrWhiteSpace(directory) || !Directory.Exists(directory))
+        {
+            io.Fail($"policy directory '{directory}' does not exist");
+            return null;
+        }
+
+        var snapshot = new DirectoryPolicySource(directory).Read();
+        var (set, problems) = new PolicySetLoader(sandbox).TryLoad(snapshot);
+        return new PolicyDirectory(snapshot, set, problems);
+    }
+
+    /// <summary>Parses every <c>*.test.json</c> of the directory, collecting their problems.</summary>
+    public IReadOnlyList<PolicyTestCase> ParseTests(List<PolicyProblem> problems) =>
+        Snapshot.TestFiles.SelectMany(file => PolicyTestFile.Parse(file, problems)).ToArray();
+}

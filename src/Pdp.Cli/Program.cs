@@ -1,0 +1,3 @@
+using Pdp.Cli;
+
+return PdpCli.Run(args, Console.Out, Console.Error);
