@@ -30,6 +30,9 @@ public static class PdpCli
             TestCommand.Create(io),
         };
 
+        // Help shows "pdp" whatever process hosts the tool (dotnet run, a test runner).
+        root.HelpName = "pdp";
+
         var parsed = root.Parse(args);
         if (parsed.Action is ParseErrorAction)
         {
