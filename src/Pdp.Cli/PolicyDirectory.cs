@@ -5,7 +5,11 @@ using Pdp.Policies.Sandbox;
 
 namespace Pdp.Cli;
 
-/// <summary>A policy directory read and loaded exactly as the server does (<see cref="DirectoryPolicySource"/> then <see cref="PolicySetLoader"/>).</summary>
+/// <summary>
+/// A policy directory read and loaded exactly as the server does (<see cref="DirectoryPolicySource"/> then
+/// <see cref="PolicySetLoader"/>), plus the <see cref="SourceChecks"/> for JSON the server would accept but
+/// fail on later. A set with such a problem is not used.
+/// </summary>
 internal sealed record PolicyDirectory(PolicySourceSnapshot Snapshot, PolicySet? Set, IReadOnlyList<PolicyProblem> Problems)
 {
     /// <summary>Reads and loads <paramref name="directory"/>, or returns null (after saying so) when it is not a directory.</summary>
@@ -19,10 +23,28 @@ internal sealed record PolicyDirectory(PolicySourceSnapshot Snapshot, PolicySet?
 
         var snapshot = new DirectoryPolicySource(directory).Read();
         var (set, problems) = new PolicySetLoader(sandbox).TryLoad(snapshot);
-        return new PolicyDirectory(snapshot, set, problems);
+        var extra = snapshot.DataFiles.Select(f => SourceChecks.DuplicateKeys(f, "data file")).OfType<PolicyProblem>().ToArray();
+        return extra.Length == 0
+            ? new PolicyDirectory(snapshot, set, problems)
+            : new PolicyDirectory(snapshot, null, [.. problems, .. extra]);
     }
 
     /// <summary>Parses every <c>*.test.json</c> of the directory, collecting their problems.</summary>
-    public IReadOnlyList<PolicyTestCase> ParseTests(List<PolicyProblem> problems) =>
-        Snapshot.TestFiles.SelectMany(file => PolicyTestFile.Parse(file, problems)).ToArray();
+    public IReadOnlyList<PolicyTestCase> ParseTests(List<PolicyProblem> problems)
+    {
+        var cases = new List<PolicyTestCase>();
+        foreach (var file in Snapshot.TestFiles)
+        {
+            var shape = SourceChecks.TestFileShape(file);
+            if (shape is not null)
+            {
+                problems.Add(shape);
+                continue;
+            }
+
+            cases.AddRange(PolicyTestFile.Parse(file, problems));
+        }
+
+        return cases;
+    }
 }

@@ -15,7 +15,7 @@ internal sealed class SandboxLimitOptions
 
     private readonly Option<int> _timeout = new("--timeout-ms")
     {
-        Description = "Wall-clock budget of one policy call, in milliseconds.",
+        Description = "Time budget of one policy call in milliseconds (the server's Sandbox:TimeoutMilliseconds).",
         DefaultValueFactory = _ => Defaults.TimeoutMilliseconds,
         HelpName = "MS",
     };

@@ -2,7 +2,10 @@ using System.Net;
 using Grpc.HealthCheck;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
+using Pdp.Audit;
 using Pdp.Policies.Loading;
+using Pdp.Server.Auditing;
+using Pdp.Server.Reviews;
 using Pdp.Server.Admin;
 using Pdp.Server.Configuration;
 using Pdp.Server.Decisions;
@@ -34,7 +37,24 @@ public static class PdpServer
         builder.Services.AddSingleton<PolicyStore>();
         builder.Services.AddSingleton<IdempotencyCache>();
         builder.Services.AddSingleton<HealthServiceImpl>();
+
+        // Review state and the audit trail. The trail opens (and review state is rebuilt from it)
+        // before the policies load, so nothing can decide before it can be recorded.
+        builder.Services.AddSingleton<AuditTrailHost>();
+        builder.Services.AddSingleton<IAuditTrail>(sp => sp.GetRequiredService<AuditTrailHost>());
+        builder.Services.AddSingleton<DecisionRecorder>();
+        builder.Services.AddSingleton<IDecisionStore, InMemoryDecisionStore>();
+        builder.Services.AddSingleton<ReviewService>();
+        builder.Services.AddHostedService<TrailStartupService>();
+        builder.Services.AddHostedService<ReviewExpiryService>();
+
         builder.Services.AddHostedService<PolicyStartupService>();
+
+        // Policy hot reload (Pdp:Reload): load counters for the admin endpoints and metrics, and the
+        // watch/poll/SIGHUP loop. Registered after PolicyStartupService so it starts once a revision serves.
+        builder.Services.AddSingleton<PolicyReloadStatus>();
+        builder.Services.AddHostedService<PolicyReloadService>();
+
         builder.Services.AddGrpc(grpc =>
         {
             grpc.MaxReceiveMessageSize = settings.MaxMessageBytes;

@@ -46,18 +46,35 @@ public sealed class CheckCommandTests
     [Fact]
     public void Check_SeveralProblems_PrintsOnePerLineSortedByFileThenLine()
     {
-        using var dir = TempPolicyDir.With("good");
-        dir.Write("b.js", Scenarios.Module("b", "return { verdict: \"allow\" ;"));
-        dir.Write("a.js", "export let counter = 0;\n" + Scenarios.Module("a", Scenarios.Returns("allow", "x"), owner: string.Empty));
+        // The loader finds these in another order: data first, then each module, then duplicate ids.
+        using var dir = TempPolicyDir.With("invalid_data");
+        dir.Write("z.js", Scenarios.Module("z", "return { verdict: \"allow\" ;"));
+        dir.Write("b.js", Scenarios.Module("iam-allow", Scenarios.Returns("deny", "x")));
+        dir.Write("a.js", "export let counter = 0;\nexport var other = 1;\n" + Scenarios.Module("a", Scenarios.Returns("allow", "x")));
 
         var result = Cli.Run("check", dir.Path);
 
-        Assert.Equal(1, result.ExitCode);
-        var files = result.OutLines.Select(l => l[..l.IndexOf(':', StringComparison.Ordinal)]).ToArray();
-        Assert.Equal(["a.js", "a.js", "b.js"], files);
-        var aLines = result.OutLines.Take(2).Select(l => int.Parse(l.Split(':')[1])).ToArray();
-        Assert.Equal(aLines.Order(), aLines);
-        Assert.Contains("1 problem", result.Error, StringComparison.Ordinal);
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var located = result.OutLines.Select(l => l.Split(':')).Select(p => (p[0], int.TryParse(p[1], out var line) ? line : 0));
+        Assert.Equal([("a.js", 1), ("a.js", 2), ("b.js", 0), ("data/groups.json", 3), ("z.js", 3)], located);
+        Assert.Contains("5 problems", result.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{\n  \"g\": [\"alice\"],\n  \"g\": []\n}", "data/groups.json:3:3: data file is not valid JSON: duplicate key 'g'")]
+    [InlineData("{ \"g\": { \"x\": 1 }, \"h\": { \"x\": 2 } }", null)]
+    public void Check_DataFileWithDuplicateKey_IsAProblem(string content, string? expected)
+    {
+        using var dir = TempPolicyDir.With("good");
+        dir.Write("data/groups.json", content);
+
+        var result = Cli.Run("check", dir.Path);
+
+        Assert.True(result.ExitCode == (expected is null ? 0 : 1), result.ToString());
+        if (expected is not null)
+        {
+            Assert.Equal([expected], result.OutLines);
+        }
     }
 
     [Theory]
@@ -65,6 +82,8 @@ public sealed class CheckCommandTests
     [InlineData("{\n  \"cases\": [\n    { \"nme\": \"x\", \"input\": {}, \"expect\": { \"verdict\": \"allow\" } }\n  ]\n}", "bad.test.json:3:1: case 1: unknown key 'nme'")]
     [InlineData("{\n  \"cases\": [\n", "bad.test.json:3:")]
     [InlineData("[]", "bad.test.json:1:1: test file must be an object")]
+    [InlineData("\"cases\"", "bad.test.json:1:1: test file must be an object")]
+    [InlineData("{\n  \"cases\": [],\n  \"cases\": []\n}", "bad.test.json:3:3: test file is not valid JSON: duplicate key 'cases'")]
     public void Check_BrokenTestFile_ReportsItAndExitsOne(string content, string expected)
     {
         using var dir = TempPolicyDir.With("good");
@@ -135,7 +154,7 @@ public sealed class CheckCommandTests
         }
         else
         {
-            Assert.Contains(result.OutLines, line => line == $"{coverageFile}: {expected}");
+            Assert.Contains(result.OutLines, line => line.StartsWith($"{coverageFile}: {expected}", StringComparison.Ordinal));
         }
     }
 

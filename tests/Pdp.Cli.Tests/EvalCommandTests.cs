@@ -5,6 +5,9 @@ namespace Pdp.Cli.Tests;
 
 public sealed class EvalCommandTests
 {
+    /// <summary>A loop far longer than a millisecond, well inside a generous statement limit.</summary>
+    public const string SlowBody = "let n = 0; for (let i = 0; i < 50000000; i++) { n = n + i; } return { verdict: \"allow\", reason: String(n) };";
+
     private const string DisableInput = """{ "agent": { "id": "bot" }, "action": { "type": "iam.account.disable" } }""";
 
     [Theory]
@@ -247,6 +250,20 @@ public sealed class EvalCommandTests
         Assert.True(tight.ExitCode == 0, tight.ToString());
         Assert.Equal("deny", (string?)tight.Json["verdict"]);
         Assert.Equal("limit", (string?)tight.Json["policies"]![0]!["error"]);
+    }
+
+    [Fact]
+    public void Eval_PolicySlowerThanTheTimeout_TimesOutAgainWhenRetriedAndDenies()
+    {
+        using var dir = new TempPolicyDir();
+        dir.Write("slow.js", Scenarios.Module("slow", SlowBody));
+
+        var result = Cli.RunWithStdin(DisableInput, "eval", dir.Path, "--explain", "--timeout-ms", "1", "--max-statements", "100000000");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("deny", (string?)result.Json["verdict"]);
+        Assert.Equal("timeout", (string?)result.Json["policies"]![0]!["error"]);
+        Assert.Contains("evaluated again", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]

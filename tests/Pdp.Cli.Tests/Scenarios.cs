@@ -1,3 +1,5 @@
+using Xunit;
+
 namespace Pdp.Cli.Tests;
 
 /// <summary>

@@ -58,7 +58,7 @@ public sealed class TestCommandTests
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("    decision:", result.OutLines);
-        Assert.Contains("        \"verdict\": \"allow\",", result.OutLines);
+        Assert.Contains("          \"verdict\": \"allow\",", result.OutLines);
         Assert.Contains(result.OutLines, l => l.Contains("\"id\": \"iam-allow\"", StringComparison.Ordinal));
     }
 
@@ -145,6 +145,21 @@ public sealed class TestCommandTests
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal("2 passed, 0 failed", result.OutLines[^1]);
+    }
+
+    [Fact]
+    public void Test_PolicySlowerThanTheTimeout_FailsEvenWhenRetried()
+    {
+        using var dir = new TempPolicyDir();
+        dir.Write("slow.js", Scenarios.Module("slow", EvalCommandTests.SlowBody));
+        dir.Write("slow.test.json", Scenarios.TestFile("slow policy allows", DisableInput, """{ "verdict": "allow" }"""));
+
+        var result = Cli.Run("test", dir.Path, "--timeout-ms", "1", "--max-statements", "100000000");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Equal("FAIL slow.test.json:3 slow policy allows", result.OutLines[0]);
+        Assert.Contains("verdict: expected allow, got deny", result.OutLines[1], StringComparison.Ordinal);
+        Assert.Equal("0 passed, 1 failed", result.OutLines[^1]);
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public sealed class SandboxTests
 
     [Theory]
     [InlineData("while (true) {}", PolicyErrorKind.Limit, "statement limit", 20_000)]
-    [InlineData("let i = 0; while (true) { i++; }", PolicyErrorKind.Timeout, "ran longer than", 100_000_000)]
+    [InlineData("let i = 0; while (true) { i++; }", PolicyErrorKind.Timeout, "CPU time", 100_000_000)]
     [InlineData("for (let i = 0; i < 100000; i++) {}", PolicyErrorKind.Limit, "statement limit", 20_000)]
     [InlineData("const a = []; for (let i = 0; i < 1e7; i++) { a.push('xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' + i); }", PolicyErrorKind.Limit, "limit", 100_000_000)]
     [InlineData("function f(n) { return f(n + 1); } return f(0);", PolicyErrorKind.Limit, "recursion limit", 100_000_000)]

@@ -4,6 +4,7 @@ using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Pdp.Contracts.V1;
 
 namespace Pdp.Server.Tests;
@@ -40,6 +41,8 @@ internal sealed class PdpTestServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    public string AuditPath => _app.Services.GetRequiredService<Pdp.Server.Auditing.AuditTrailHost>().Options.Path;
+
     public static string ShippedPolicies => Path.Combine(RepositoryRoot(), "policies");
 
     public static async Task<PdpTestServer> StartAsync(string? policyDir = null, IDictionary<string, string?>? settings = null)
@@ -51,6 +54,9 @@ internal sealed class PdpTestServer : IAsyncDisposable
             ["Pdp:GrpcPort"] = grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Pdp:AdminPort"] = adminPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Logging:LogLevel:Default"] = "Warning",
+
+            // Each server gets its own trail unless a test shares one on purpose (restarts).
+            ["Pdp:Audit:Path"] = Path.Combine(Directory.CreateTempSubdirectory("pdp-trail-").FullName, "audit.jsonl"),
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

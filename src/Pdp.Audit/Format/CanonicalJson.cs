@@ -21,7 +21,7 @@ namespace Pdp.Audit.Format;
 /// Because this form is also what is stored in the file, parsing a stored payload and writing it again gives the
 /// same bytes, which is what lets the verifier recompute hashes from the file alone.
 /// </summary>
-internal static class CanonicalJson
+public static class CanonicalJson
 {
     /// <summary>Deepest payload accepted; the reader parses with <see cref="ReaderMaxDepth"/>, leaving room for the envelope.</summary>
     public const int MaxPayloadDepth = 128;

@@ -70,6 +70,18 @@ internal static class TestCommand
         foreach (var testCase in selected)
         {
             var result = runner.RunOne(testCase);
+            if (!result.Passed && ColdStart.TimedOut(result.Decision))
+            {
+                // A first call on a cold engine can exceed a time budget the warm server keeps; only a repeat counts.
+                var retry = runner.RunOne(testCase);
+                if (retry.Passed)
+                {
+                    io.Fail($"note: {testCase.File}:{testCase.Line} {testCase.Name}: a policy timed out on the first run and passed when run again");
+                }
+
+                result = retry;
+            }
+
             if (result.Passed)
             {
                 passed++;

@@ -71,7 +71,7 @@ internal sealed class PolicyRuntime
         catch (TimeoutException)
         {
             Poisoned = true;
-            return PolicyOutcome.Failed(id, PolicyErrorKind.Timeout, $"policy '{id}' failed closed: it ran longer than {_timeoutMilliseconds} ms", Stopwatch.GetElapsedTime(started));
+            return PolicyOutcome.Failed(id, PolicyErrorKind.Timeout, $"policy '{id}' failed closed: it used more than {_timeoutMilliseconds} ms of CPU time", Stopwatch.GetElapsedTime(started));
         }
         catch (Exception e) when (e is StatementsCountOverflowException or MemoryLimitExceededException or RecursionDepthOverflowException)
         {

@@ -24,7 +24,7 @@ public sealed class SandboxEngine
             Strict = true,
             TimeSystem = _clock,
         };
-        jintOptions.TimeoutInterval(TimeSpan.FromMilliseconds(options.TimeoutMilliseconds))
+        jintOptions.Constraint(new CpuTimeConstraint(TimeSpan.FromMilliseconds(options.TimeoutMilliseconds)))
             .MaxStatements(options.MaxStatements)
             .LimitMemory(options.MemoryLimitBytes)
             .LimitRecursion(options.MaxRecursionDepth)

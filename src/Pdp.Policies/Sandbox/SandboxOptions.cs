@@ -8,11 +8,11 @@ namespace Pdp.Policies.Sandbox;
 public sealed class SandboxOptions
 {
     /// <summary>
-    /// Wall-clock budget of one policy call. Default 250 ms: the statement limit stops runaway loops
-    /// long before this; the timeout is the backstop, and set low it turns a GC pause or a cold
-    /// engine on a busy node into a false deny.
+    /// CPU-time budget of one policy call, measured on the evaluating thread. Default 100 ms. CPU time
+    /// rather than wall-clock time, so a policy that was merely descheduled on a busy node is not
+    /// turned into a false deny; the statement limit usually stops runaway loops first.
     /// </summary>
-    public int TimeoutMilliseconds { get; set; } = 250;
+    public int TimeoutMilliseconds { get; set; } = 100;
 
     /// <summary>Statements one policy call may execute. Default 50,000.</summary>
     public int MaxStatements { get; set; } = 50_000;

@@ -1,8 +1,10 @@
+using Microsoft.Extensions.Options;
+using Pdp.Server.Configuration;
 using Pdp.Server.Policies;
 
 namespace Pdp.Server.Admin;
 
-/// <summary>Plain-HTTP endpoints for the orchestrator: liveness and readiness.</summary>
+/// <summary>Plain-HTTP endpoints for the orchestrator (liveness and readiness) and for operators (policy reload and inventory).</summary>
 public static class AdminEndpoints
 {
     public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder endpoints)
@@ -14,6 +16,71 @@ public static class AdminEndpoints
         endpoints.MapGet("/readyz", (PolicyStore store) => store.Current is { } current
             ? Results.Text($"ready {current.PolicySet.Revision}\n")
             : Results.Text("not ready: no policy revision loaded\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+
+        MapPolicyEndpoints(endpoints);
         return endpoints;
+    }
+
+    /// <summary>
+    /// <c>POST /admin/reload</c> reloads the policy directory now and says how it went (200 activated or
+    /// unchanged, 422 refused with the problems, 409 when hot reload is disabled); <c>GET /admin/policies</c>
+    /// lists what is serving. Both answer on the admin port only.
+    /// </summary>
+    private static void MapPolicyEndpoints(IEndpointRouteBuilder endpoints)
+    {
+        var admin = endpoints.MapGroup("/admin").AddEndpointFilter(async (context, next) =>
+            OnAdminPort(context.HttpContext) ? await next(context).ConfigureAwait(false) : Results.NotFound());
+
+        admin.MapPost("/reload", (PolicyStore store, IOptions<PdpOptions> options) =>
+        {
+            if (!options.Value.Reload.Enabled)
+            {
+                return Results.Json(
+                    new ReloadResponse("disabled", store.Current?.PolicySet.Revision, ["hot reload is disabled (Pdp:Reload:Enabled is false)"]),
+                    PolicyAdminJson.Default.ReloadResponse,
+                    statusCode: StatusCodes.Status409Conflict);
+            }
+
+            var result = store.TryReload(ReloadTrigger.Admin);
+            return Results.Json(
+                new ReloadResponse(PolicyAdminText.Of(result.Outcome), result.Revision, result.Problems.Select(p => p.ToString()).ToArray()),
+                PolicyAdminJson.Default.ReloadResponse,
+                statusCode: result.Outcome == ReloadOutcome.Refused ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status200OK);
+        });
+
+        admin.MapGet("/policies", (PolicyStore store) =>
+        {
+            if (store.Current is not { } current)
+            {
+                return Results.Text("no policy revision loaded\n", statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+
+            var set = current.PolicySet;
+            var status = store.Status.Current;
+            var reload = new ReloadSummary(
+                status.Successes,
+                status.Failures,
+                status.Activations,
+                status.LastOutcome is { } outcome ? PolicyAdminText.Of(outcome) : null,
+                status.LastTrigger is { } trigger ? PolicyAdminText.Of(trigger) : null,
+                status.LastAttemptAt,
+                status.LastFailureAt,
+                status.LastError);
+            var policies = set.Policies.Select(p => new PolicySummary(p.Id, p.Metadata.Owner, p.File)).ToArray();
+            return Results.Json(new PoliciesResponse(set.Revision, set.LoadedAt, policies, reload), PolicyAdminJson.Default.PoliciesResponse);
+        });
+    }
+
+    /// <summary>
+    /// Whether the request came in on the admin listener. The gRPC listener speaks HTTP/2 only and the
+    /// admin listener HTTP/1.1 only (see <see cref="PdpServer"/>), which tells them apart even when a port
+    /// was chosen by the OS (port 0).
+    /// </summary>
+    private static bool OnAdminPort(HttpContext context)
+    {
+        var options = context.RequestServices.GetRequiredService<IOptions<PdpOptions>>().Value;
+        return options.AdminPort != 0
+            ? context.Connection.LocalPort == options.AdminPort
+            : !HttpProtocol.IsHttp2(context.Request.Protocol) && !HttpProtocol.IsHttp3(context.Request.Protocol);
     }
 }

@@ -47,7 +47,11 @@ public sealed class PdpOptions
 
     public IdempotencyOptions Idempotency { get; set; } = new();
 
+    public AuditOptions Audit { get; set; } = new();
+
     public SandboxOptions Sandbox { get; set; } = new();
+
+    public ReloadOptions Reload { get; set; } = new();
 }
 
 public sealed class ReviewOptions
@@ -57,6 +61,15 @@ public sealed class ReviewOptions
 
     /// <summary>Longest review window a policy may ask for. Default 86400 s.</summary>
     public int MaxTtlSeconds { get; set; } = 86_400;
+
+    /// <summary>How often pending reviews are checked for expiry. Default 1000 ms.</summary>
+    public int ExpirySweepMilliseconds { get; set; } = 1000;
+
+    /// <summary>
+    /// Decisions kept in memory for GetDecision, WatchDecision and reversals, oldest forgotten first
+    /// (pending reviews are never forgotten; the trail keeps everything). Default 100,000.
+    /// </summary>
+    public int RetainDecisions { get; set; } = 100_000;
 }
 
 public sealed class IdempotencyOptions
@@ -66,4 +79,26 @@ public sealed class IdempotencyOptions
 
     /// <summary>Most request ids remembered at once; the oldest are forgotten first. Default 100,000.</summary>
     public int MaxEntries { get; set; } = 100_000;
+}
+
+public sealed class AuditOptions
+{
+    /// <summary>The trail's active file; rotated files sit beside it. Default <c>data/audit.jsonl</c>.</summary>
+    public string Path { get; set; } = "data/audit.jsonl";
+
+    /// <summary>
+    /// <c>durable</c> (default): a decision or disposition is fsync'd before its answer is sent; a crash
+    /// loses nothing acknowledged. <c>buffered</c>: written to the OS before the answer and fsync'd every
+    /// second; a power loss (not a process crash) can lose up to that second.
+    /// </summary>
+    public string Durability { get; set; } = "durable";
+
+    /// <summary>Size at which the active file is rotated. Default 64 MiB.</summary>
+    public long MaxFileBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// Paths into the request that are masked in the trail, e.g. <c>action.parameters.password</c> or
+    /// <c>context.*_token</c>-style single-segment wildcards (<c>context.*</c>). Policies add their own with <c>redact</c>.
+    /// </summary>
+    public IList<string> Redact { get; } = [];
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Pdp.Audit;
 using Pdp.Evaluation;
 using Pdp.Evaluation.Results;
 
@@ -54,6 +55,23 @@ public sealed class PdpOptionsValidator : IValidateOptions<PdpOptions>
             failures.Add("Pdp:Idempotency:WindowSeconds must be 1..604800 and MaxEntries 1..10000000.");
         }
 
+        if (options.Review.ExpirySweepMilliseconds is < 10 or > 60_000 || options.Review.RetainDecisions is < 1 or > 10_000_000)
+        {
+            failures.Add("Pdp:Review:ExpirySweepMilliseconds must be 10..60000 and RetainDecisions 1..10000000.");
+        }
+
+        if (options.Audit.Durability is not ("durable" or "buffered"))
+        {
+            failures.Add($"Pdp:Audit:Durability '{options.Audit.Durability}' must be durable or buffered.");
+        }
+
+        failures.AddRange(ToAuditTrailOptions(options).Validate().Select(p => "Pdp:Audit: " + p));
+
+        if (options.Reload.DebounceMilliseconds is < 0 or > 60_000 || options.Reload.PollSeconds is < 0 or > 86_400)
+        {
+            failures.Add("Pdp:Reload:DebounceMilliseconds must be 0..60000 and Pdp:Reload:PollSeconds 0..86400 (0 disables polling).");
+        }
+
         failures.AddRange(ToEvaluationOptions(options).Validate().Select(p => "Pdp:" + p));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
@@ -72,6 +90,18 @@ public sealed class PdpOptionsValidator : IValidateOptions<PdpOptions>
             MaxReviewTtl = TimeSpan.FromSeconds(options.Review.MaxTtlSeconds),
             MaxPooledEngines = options.MaxPooledEngines,
             Sandbox = options.Sandbox,
+        };
+    }
+
+    public static AuditTrailOptions ToAuditTrailOptions(PdpOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new AuditTrailOptions
+        {
+            // Relative to the working directory, like the policy directory.
+            Path = System.IO.Path.GetFullPath(options.Audit.Path),
+            Durability = options.Audit.Durability == "buffered" ? AuditDurability.Buffered : AuditDurability.Durable,
+            MaxFileBytes = options.Audit.MaxFileBytes,
         };
     }
 

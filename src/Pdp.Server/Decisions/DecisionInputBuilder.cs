@@ -66,7 +66,8 @@ public sealed class DecisionInputBuilder(int maxStructDepth)
         };
     }
 
-    private JsonObject Struct(Struct? value, string field) => value is null ? [] : StructAt(value, field, 1);
+    /// <summary>A Struct as JSON, with the same depth and number checks as the request's own Structs.</summary>
+    public JsonObject Struct(Struct? value, string field) => value is null ? [] : StructAt(value, field, 1);
 
     private JsonObject StructAt(Struct value, string path, int depth)
     {

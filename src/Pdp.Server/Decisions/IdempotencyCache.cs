@@ -28,7 +28,7 @@ public sealed class IdempotencyCache : IDisposable
     }
 
     /// <summary>Returns the remembered decision for this request, or runs <paramref name="decide"/> once and remembers it.</summary>
-    public async Task<DecideResponse> GetOrDecideAsync(DecideRequest request, Func<Task<DecideResponse>> decide)
+    public async Task<DecideResponse> GetOrDecideAsync(DecideRequest request, byte[] digest, Func<Task<DecideResponse>> decide)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(decide);
@@ -38,7 +38,6 @@ public sealed class IdempotencyCache : IDisposable
         }
 
         var key = Key(request.Agent?.Id ?? string.Empty, request.RequestId);
-        var digest = SHA256.HashData(request.ToByteArray());
         Entry entry;
         lock (_gate)
         {
@@ -73,6 +72,13 @@ public sealed class IdempotencyCache : IDisposable
 
             throw;
         }
+    }
+
+    /// <summary>What identifies "the same request": SHA-256 of its wire form. Empty when it has no request_id.</summary>
+    public static byte[] Digest(DecideRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return string.IsNullOrEmpty(request.RequestId) ? [] : SHA256.HashData(request.ToByteArray());
     }
 
     /// <summary>Seeds a remembered decision, e.g. when rebuilding the window from the audit trail.</summary>

@@ -1,4 +1,6 @@
 using Grpc.Core;
+using Pdp.Audit;
+using Pdp.Server.Reviews;
 
 namespace Pdp.Server.Errors;
 
@@ -15,11 +17,19 @@ public static class RpcErrorMapping
         RequestValidationException e => new Status(StatusCode.InvalidArgument, e.Message),
         IdempotencyConflictException e => new Status(StatusCode.AlreadyExists, e.Message),
         NotReadyException e => new Status(StatusCode.Unavailable, e.Message),
+        ReviewRefusedException e => new Status(e.Kind switch
+        {
+            RefusalKind.InvalidArgument => StatusCode.InvalidArgument,
+            RefusalKind.NotFound => StatusCode.NotFound,
+            RefusalKind.PermissionDenied => StatusCode.PermissionDenied,
+            _ => StatusCode.FailedPrecondition,
+        }, e.Message),
+        AuditWriteException => new Status(StatusCode.Unavailable, "the audit trail cannot be written; nothing was decided or recorded (failing closed)"),
         OperationCanceledException => new Status(StatusCode.Cancelled, "the call was cancelled"),
         _ => new Status(StatusCode.Internal, "internal error"),
     };
 
     /// <summary>True for failures that are the caller's or the environment's, not a bug in Pdp.</summary>
     public static bool IsExpected(Exception exception) => exception is RpcException or RequestValidationException
-        or IdempotencyConflictException or NotReadyException or OperationCanceledException;
+        or IdempotencyConflictException or NotReadyException or OperationCanceledException or ReviewRefusedException;
 }

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Jint;
+
+namespace Pdp.Policies.Sandbox;
+
+/// <summary>
+/// Stops a policy call that has used more than its budget of CPU time on its own thread. CPU time, not
+/// wall-clock time: on a busy two-core node a wall-clock limit turns a policy that was merely
+/// descheduled into a false deny. Jint checks constraints on every statement, so the clock (a system
+/// call of about a microsecond) is read only every <see cref="StatementsPerReading"/> statements; the
+/// first reading starts the budget, so a call shorter than that never reads the clock at all.
+/// </summary>
+internal sealed partial class CpuTimeConstraint(TimeSpan budget) : Constraint
+{
+    public const int StatementsPerReading = 1024;
+
+    private readonly long _budgetNanoseconds = (long)budget.TotalNanoseconds;
+    private int _countdown = StatementsPerReading;
+    private long _startedAt = -1;
+
+    public override void Reset()
+    {
+        _countdown = StatementsPerReading;
+        _startedAt = -1;
+    }
+
+    public override void Check()
+    {
+        if (--_countdown > 0)
+        {
+            return;
+        }
+
+        _countdown = StatementsPerReading;
+        var now = ThreadCpuNanoseconds();
+        if (_startedAt < 0)
+        {
+            _startedAt = now;
+        }
+        else if (now - _startedAt > _budgetNanoseconds)
+        {
+            throw new TimeoutException("The policy used more than its CPU time budget.");
+        }
+    }
+
+    private static long ThreadCpuNanoseconds()
+    {
+        if (OperatingSystem.IsLinux() && clock_gettime(ClockThreadCpuTimeId, out var spec) == 0)
+        {
+            return (spec.Seconds * 1_000_000_000) + spec.Nanoseconds;
+        }
+
+        // Elsewhere (a developer's laptop), wall-clock time is the closest stand-in.
+        return (long)Stopwatch.GetElapsedTime(0).TotalNanoseconds;
+    }
+
+    private const int ClockThreadCpuTimeId = 3;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [LibraryImport("libc", EntryPoint = "clock_gettime")]
+    private static partial int clock_gettime(int clockId, out TimeSpec spec);
+}

@@ -1,0 +1,43 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using Pdp.Audit;
+using Pdp.Server.Configuration;
+
+namespace Pdp.Server.Auditing;
+
+/// <summary>
+/// The server's handle on the trail. The file is opened (and a torn tail repaired) at start-up by
+/// <see cref="TrailStartupService"/>; appends before that fail instead of being dropped.
+/// </summary>
+public sealed class AuditTrailHost(IOptions<PdpOptions> options, TimeProvider time) : IAuditTrail, IAsyncDisposable
+{
+    private AuditTrail? _trail;
+
+    public AuditTrailOptions Options { get; } = PdpOptionsValidator.ToAuditTrailOptions(options.Value);
+
+    public AuditTrail Trail => _trail ?? throw new InvalidOperationException("the audit trail is not open yet");
+
+    public async Task<AuditTrail> OpenAsync(CancellationToken cancellationToken)
+    {
+        var directory = Path.GetDirectoryName(Options.Path);
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        _trail = await AuditTrail.OpenAsync(Options, time, cancellationToken).ConfigureAwait(false);
+        return _trail;
+    }
+
+    public ValueTask<AuditReceipt> AppendAsync(string type, JsonObject payload, CancellationToken cancellationToken = default) =>
+        Trail.AppendAsync(type, payload, cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_trail is not null)
+        {
+            await _trail.DisposeAsync().ConfigureAwait(false);
+            _trail = null;
+        }
+    }
+}

@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Google.Protobuf;
+using Microsoft.Extensions.Options;
+using Pdp.Audit;
+using Pdp.Audit.Redaction;
+using Pdp.Contracts.V1;
+using Pdp.Evaluation;
+using Pdp.Evaluation.Results;
+using Pdp.Server.Configuration;
+using Pdp.Server.Reviews;
+
+namespace Pdp.Server.Auditing;
+
+/// <summary>
+/// Writes what happened to the audit trail: decisions (the AI's proposed action as sent, masked where
+/// a redaction list says so), dispositions, expiries, refusals and policy loads. Every method returns
+/// once the record is durable (per <see cref="AuditOptions.Durability"/>); callers answer only then.
+/// </summary>
+public sealed class DecisionRecorder(IAuditTrail trail, IOptions<PdpOptions> options)
+{
+    public const string DecisionType = "decision";
+    public const string DispositionType = "disposition";
+    public const string ExpiryType = "expiry";
+    public const string RefusalType = "refusal";
+    public const string PolicyLoadType = "policy_load";
+
+    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithPreserveProtoFieldNames(true));
+    private readonly IReadOnlyList<string> _configuredRedactions = [.. options.Value.Audit.Redact];
+
+    /// <summary>The input as it may be kept: every path on the config's or any policy's redaction list masked.</summary>
+    public JsonObject Redact(JsonObject input, PolicyEvaluator evaluator)
+    {
+        ArgumentNullException.ThrowIfNull(evaluator);
+        var paths = _configuredRedactions.Concat(evaluator.PolicySet.Policies.SelectMany(p => p.Metadata.Redact)).ToArray();
+        return paths.Length == 0 ? input : AuditRedactor.Mask(input, paths);
+    }
+
+    public async Task<long> RecordDecisionAsync(DecisionEntry entry, Decision decision, string requestDigest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(decision);
+        var payload = new JsonObject
+        {
+            ["decision_id"] = entry.DecisionId,
+            ["decided_at"] = Time(entry.DecidedAt),
+            ["input"] = entry.RecordedInput.DeepClone(),
+            ["response"] = JsonNode.Parse(Formatter.Format(entry.Response)),
+            ["approver_group"] = entry.ApproverGroup,
+            ["action_digest"] = entry.ActionDigest,
+            ["request_digest"] = requestDigest,
+            ["deciding_policy"] = decision.DecidingPolicyId ?? DecisionCombiner.DefaultPolicyId,
+            ["outcomes"] = new JsonArray([.. decision.Outcomes.Select(o => (JsonNode)new JsonObject
+            {
+                ["policy_id"] = o.PolicyId,
+                ["verdict"] = o.Verdict?.ToText() ?? "not_applicable",
+                ["error"] = o.Error == PolicyErrorKind.None ? null : o.Error.ToString().ToLowerInvariant(),
+            })]),
+        };
+        return (await trail.AppendAsync(DecisionType, payload, cancellationToken).ConfigureAwait(false)).Seq;
+    }
+
+    public async Task<long> RecordDispositionAsync(DecisionEntry entry, DispositionCommand command, DispositionTransition transition, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(transition);
+        var payload = new JsonObject
+        {
+            ["decision_id"] = entry.DecisionId,
+            ["reviewer"] = command.Reviewer,
+            ["outcome"] = command.Outcome!.Value.ToText(),
+            ["justification"] = command.Justification,
+            ["parameters"] = command.Parameters?.DeepClone(),
+            ["action_digest"] = transition.DispositionDigest,
+            ["override"] = DispositionEntry.IsOverrideOutcome(command.Outcome.Value),
+            ["state"] = transition.State.ToString().ToLowerInvariant(),
+            ["settles"] = transition.Settles,
+            ["approved_digest"] = transition.ApprovedDigest,
+            ["recorded_at"] = Time(at),
+        };
+        return (await trail.AppendAsync(DispositionType, payload, cancellationToken).ConfigureAwait(false)).Seq;
+    }
+
+    public async Task<long> RecordExpiryAsync(DecisionEntry entry, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var payload = new JsonObject { ["decision_id"] = entry.DecisionId, ["expired_at"] = Time(at) };
+        return (await trail.AppendAsync(ExpiryType, payload, cancellationToken).ConfigureAwait(false)).Seq;
+    }
+
+    public async Task RecordRefusalAsync(string decisionId, DispositionCommand command, ReviewRefusedException refusal, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(refusal);
+        var payload = new JsonObject
+        {
+            ["decision_id"] = decisionId,
+            ["reviewer"] = command.Reviewer,
+            ["outcome"] = command.Outcome?.ToText() ?? "unspecified",
+            ["refused"] = refusal.Kind.ToString(),
+            ["reason"] = refusal.Message,
+        };
+        await trail.AppendAsync(RefusalType, payload, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task RecordPolicyLoadAsync(PolicyEvaluator evaluator, string origin, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(evaluator);
+        var set = evaluator.PolicySet;
+        var payload = new JsonObject
+        {
+            ["revision"] = set.Revision,
+            ["origin"] = origin,
+            ["loaded_at"] = Time(set.LoadedAt),
+            ["policies"] = new JsonArray([.. set.Policies.Select(p => (JsonNode)new JsonObject
+            {
+                ["id"] = p.Id,
+                ["owner"] = p.Metadata.Owner,
+                ["approver_group"] = p.Metadata.ApproverGroup,
+                ["file"] = p.File,
+            })]),
+        };
+        await trail.AppendAsync(PolicyLoadType, payload, cancellationToken).ConfigureAwait(false);
+    }
+
+    public static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+}

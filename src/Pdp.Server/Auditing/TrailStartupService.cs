@@ -1,0 +1,52 @@
+using Pdp.Audit;
+using Pdp.Server.Decisions;
+using Pdp.Server.Logging;
+using Pdp.Server.Policies;
+using Pdp.Server.Reviews;
+
+namespace Pdp.Server.Auditing;
+
+/// <summary>
+/// Opens the trail before anything can decide (repairing a torn last line from a crash, which the
+/// trail reports), rebuilds review state and the idempotency window from it, and records every policy
+/// revision that starts serving.
+/// </summary>
+public sealed class TrailStartupService(
+    AuditTrailHost host,
+    IDecisionStore store,
+    IdempotencyCache idempotency,
+    PolicyStore policies,
+    Pdp.Policies.Loading.IPolicySource source,
+    DecisionRecorder recorder,
+    TimeProvider time,
+    ILogger<TrailStartupService> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var trail = await host.OpenAsync(cancellationToken).ConfigureAwait(false);
+        if (trail.Recovery.TruncatedTail is { } torn)
+        {
+            ServerLog.TrailTailRepaired(logger, torn.File, torn.Line, torn.BytesCut, torn.Reason);
+        }
+
+        // A new trail has no file until its first record.
+        var records = trail.Recovery.RecordsRead > 0 ? AuditTrailReader.Read(trail.ActivePath) : [];
+        var (decisions, dispositions) = TrailReplayer.Replay(records, store, idempotency, time.GetUtcNow());
+        ServerLog.TrailReplayed(logger, trail.ActivePath, trail.Recovery.RecordsRead, decisions, dispositions, store.Pending().Count());
+        policies.RevisionActivated += evaluator => _ = RecordLoadAsync(evaluator);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private async Task RecordLoadAsync(Pdp.Evaluation.PolicyEvaluator evaluator)
+    {
+        try
+        {
+            await recorder.RecordPolicyLoadAsync(evaluator, source.Origin, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (AuditWriteException e)
+        {
+            ServerLog.TrailWriteFailed(logger, DecisionRecorder.PolicyLoadType, e);
+        }
+    }
+}

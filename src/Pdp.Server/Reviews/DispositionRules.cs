@@ -1,0 +1,139 @@
+using Pdp.Contracts.V1;
+
+namespace Pdp.Server.Reviews;
+
+/// <summary>
+/// The review rules, as a pure function of the decision, its review state, the disposition and the
+/// approver group's members. Throws <see cref="ReviewRefusedException"/> naming the broken rule.
+/// </summary>
+public static class DispositionRules
+{
+    public const int MaxReviewerLength = 256;
+    public const int MaxJustificationLength = 4096;
+
+    /// <summary>Checks the fields that make sense without the decision.</summary>
+    public static void CheckFields(DispositionCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (string.IsNullOrWhiteSpace(command.DecisionId))
+        {
+            throw new ReviewRefusedException(RefusalKind.InvalidArgument, "decision_id: is required");
+        }
+
+        if (string.IsNullOrWhiteSpace(command.Reviewer) || command.Reviewer.Length > MaxReviewerLength)
+        {
+            throw new ReviewRefusedException(RefusalKind.InvalidArgument, $"reviewer: is required, at most {MaxReviewerLength} characters");
+        }
+
+        if (command.Outcome is null or ReviewOutcome.Expired)
+        {
+            throw new ReviewRefusedException(RefusalKind.InvalidArgument, "outcome: must be APPROVED, REJECTED, MODIFIED or REVERSED (EXPIRED is written only by the server)");
+        }
+
+        if (command.Justification.Length > MaxJustificationLength)
+        {
+            throw new ReviewRefusedException(RefusalKind.InvalidArgument, $"justification: is longer than {MaxJustificationLength} characters");
+        }
+
+        if (DispositionEntry.IsOverrideOutcome(command.Outcome.Value) && string.IsNullOrWhiteSpace(command.Justification))
+        {
+            throw new ReviewRefusedException(RefusalKind.InvalidArgument, $"justification: is required to record {command.Outcome.Value.ToText()}");
+        }
+
+        if (command.Outcome == ReviewOutcome.Modified && (command.Parameters is null || command.Parameters.Count == 0))
+        {
+            throw new ReviewRefusedException(RefusalKind.InvalidArgument, "parameters: MODIFIED must carry the action's parameters as changed by the reviewer");
+        }
+    }
+
+    public static DispositionTransition Check(DecisionEntry decision, ReviewSnapshot review, DispositionCommand command, IReadOnlyCollection<string>? groupMembers, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        ArgumentNullException.ThrowIfNull(review);
+        ArgumentNullException.ThrowIfNull(command);
+        CheckFields(command);
+        var outcome = command.Outcome!.Value;
+        CheckState(decision, review, outcome, now);
+        CheckSeparationOfDuties(decision, command.Reviewer, groupMembers);
+        switch (outcome)
+        {
+            case ReviewOutcome.Reversed:
+                return new DispositionTransition(ReviewState.Reversed, true, string.Empty, decision.ActionDigest);
+            case ReviewOutcome.Rejected:
+                return new DispositionTransition(ReviewState.Rejected, true, string.Empty, decision.ActionDigest);
+            case ReviewOutcome.Modified:
+                if (decision.MinApprovals > 1)
+                {
+                    throw new ReviewRefusedException(RefusalKind.FailedPrecondition, $"this decision needs {decision.MinApprovals} approvals; one reviewer cannot modify it: reject it and let the agent propose the changed action");
+                }
+
+                var action = decision.RecordedInput["action"];
+                var modified = ActionDigest.Of(action?["type"]?.GetValue<string>() ?? string.Empty, action?["target"]?.AsObject(), command.Parameters);
+                return new DispositionTransition(ReviewState.Modified, true, modified, modified);
+            default:
+                if (review.Dispositions.Any(d => d.Outcome == ReviewOutcome.Approved && string.Equals(d.Reviewer, command.Reviewer, StringComparison.OrdinalIgnoreCase)))
+                {
+                    throw new ReviewRefusedException(RefusalKind.FailedPrecondition, $"{command.Reviewer} has already approved this decision; {decision.MinApprovals} distinct reviewers are required");
+                }
+
+                var settles = review.Approvals + 1 >= decision.MinApprovals;
+                return new DispositionTransition(settles ? ReviewState.Approved : ReviewState.Pending, settles, settles ? decision.ActionDigest : string.Empty, decision.ActionDigest);
+        }
+    }
+
+    private static void CheckState(DecisionEntry decision, ReviewSnapshot review, ReviewOutcome outcome, DateTimeOffset now)
+    {
+        if (decision.Verdict == Verdict.Deny)
+        {
+            throw new ReviewRefusedException(RefusalKind.FailedPrecondition, "the decision was deny: there is nothing to approve, reject or reverse");
+        }
+
+        if (outcome == ReviewOutcome.Reversed)
+        {
+            if (decision.Verdict != Verdict.Allow)
+            {
+                throw new ReviewRefusedException(RefusalKind.FailedPrecondition, "only an allowed decision can be reversed; a review is settled with APPROVED, REJECTED or MODIFIED");
+            }
+
+            if (review.State != ReviewState.NotRequired)
+            {
+                throw new ReviewRefusedException(RefusalKind.FailedPrecondition, "the decision has already been reversed");
+            }
+
+            return;
+        }
+
+        if (decision.Verdict != Verdict.RequireHuman)
+        {
+            throw new ReviewRefusedException(RefusalKind.FailedPrecondition, "the decision was allow and needed no review; record REVERSED to undo it");
+        }
+
+        if (review.State == ReviewState.Expired || (review.State == ReviewState.Pending && decision.ExpiresAt is { } expires && now >= expires))
+        {
+            throw new ReviewRefusedException(RefusalKind.FailedPrecondition, $"the review expired at {decision.ExpiresAt:O}; an expired review is never an approval");
+        }
+
+        if (review.State != ReviewState.Pending)
+        {
+            throw new ReviewRefusedException(RefusalKind.FailedPrecondition, $"the review is already settled ({review.State.ToString().ToLowerInvariant()})");
+        }
+    }
+
+    private static void CheckSeparationOfDuties(DecisionEntry decision, string reviewer, IReadOnlyCollection<string>? groupMembers)
+    {
+        if (string.Equals(reviewer, decision.AgentId, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ReviewRefusedException(RefusalKind.PermissionDenied, "reviewer: the agent that proposed the action cannot review it");
+        }
+
+        if (decision.OnBehalfOf.Length > 0 && string.Equals(reviewer, decision.OnBehalfOf, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ReviewRefusedException(RefusalKind.PermissionDenied, "reviewer: the principal the agent acts for cannot review its own request");
+        }
+
+        if (groupMembers is null || !groupMembers.Contains(reviewer, StringComparer.OrdinalIgnoreCase))
+        {
+            throw new ReviewRefusedException(RefusalKind.PermissionDenied, $"reviewer: {reviewer} is not a member of the approver group '{decision.ApproverGroup}'");
+        }
+    }
+}

@@ -1,0 +1,39 @@
+namespace Pdp.Server.Tests;
+
+/// <summary>
+/// A small policy set for review tests: the action type picks the verdict, and parameters choose the
+/// review window and the number of approvals, so each test sets up exactly the review it needs.
+/// </summary>
+internal static class ReviewPolicies
+{
+    public const string Group = "reviewers";
+    public const string Agent = "agent-7";
+    public const string Principal = "owner-1";
+
+    public static string CreateDirectory()
+    {
+        var dir = Directory.CreateTempSubdirectory("pdp-review-policies-").FullName;
+        Directory.CreateDirectory(Path.Combine(dir, "data"));
+        File.WriteAllText(Path.Combine(dir, "review.js"), """
+            export const policy = {
+              id: "review-test", owner: "review-owner", approver_group: "reviewers",
+              applies_to: ["review.*"], redact: ["action.parameters.password"],
+            };
+            export function decide(input, data) {
+              const p = input.action.parameters;
+              switch (input.action.type) {
+                case "review.allow": return { verdict: "allow", reason: "allowed for the test" };
+                case "review.deny": return { verdict: "deny", reason: "denied for the test" };
+                case "review.human": return {
+                  verdict: "require_human", reason: "a human decides",
+                  review_ttl: typeof p.ttl === "string" ? p.ttl : "1h",
+                  min_approvals: typeof p.approvals === "number" ? p.approvals : 1,
+                };
+              }
+              return undefined;
+            }
+            """);
+        File.WriteAllText(Path.Combine(dir, "data", "groups.json"), $$"""{ "{{Group}}": ["rita", "sam", "tess", "{{Agent}}", "{{Principal}}"], "others": ["oscar"] }""");
+        return dir;
+    }
+}
