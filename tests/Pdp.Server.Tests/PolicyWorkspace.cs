@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Pdp.Contracts.V1;
+using Xunit;
 using Pdp.Policies.Loading;
 using Pdp.Policies.Sandbox;
 
@@ -83,6 +85,17 @@ internal sealed class PolicyWorkspace : IDisposable
     }
 
     public void WriteIam(string content) => File.WriteAllText(IamPath, content);
+
+    /// <summary>Waits (at most 10 s) until <paramref name="condition"/> holds.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (!condition())
+        {
+            Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(10), "condition not met in time");
+            await Task.Delay(10);
+        }
+    }
 
     public void Dispose()
     {

@@ -64,6 +64,7 @@ public static class AdminEndpoints
                 status.LastOutcome is { } outcome ? PolicyAdminText.Of(outcome) : null,
                 status.LastTrigger is { } trigger ? PolicyAdminText.Of(trigger) : null,
                 status.LastAttemptAt,
+                status.LastDuration?.TotalMilliseconds,
                 status.LastFailureAt,
                 status.LastError);
             var policies = set.Policies.Select(p => new PolicySummary(p.Id, p.Metadata.Owner, p.File)).ToArray();

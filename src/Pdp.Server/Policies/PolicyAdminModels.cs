@@ -20,6 +20,7 @@ public sealed record ReloadSummary(
     string? LastResult,
     string? LastTrigger,
     DateTimeOffset? LastAttemptAt,
+    double? LastDurationMs,
     DateTimeOffset? LastFailureAt,
     string? LastError);
 

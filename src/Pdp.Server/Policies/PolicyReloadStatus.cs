@@ -27,10 +27,21 @@ public sealed class PolicyReloadStatus
 
     public DateTimeOffset? LastAttemptAt => _current.LastAttemptAt;
 
+    /// <summary>Watch and poll checks that found the source exactly as the previous attempt read it (not attempts: nothing was loaded).</summary>
+    public long Skips => _current.Skips;
+
     /// <summary>The revision serving now; null before the first successful load.</summary>
     public string? CurrentRevision => _current.CurrentRevision;
 
-    internal void Record(ReloadTrigger trigger, PolicyReloadResult result, DateTimeOffset at, DateTimeOffset? loadedAt)
+    internal void RecordSkip()
+    {
+        lock (_gate)
+        {
+            _current = _current with { Skips = _current.Skips + 1 };
+        }
+    }
+
+    internal void Record(ReloadTrigger trigger, PolicyReloadResult result, DateTimeOffset at, TimeSpan duration, DateTimeOffset? loadedAt)
     {
         lock (_gate)
         {
@@ -44,6 +55,7 @@ public sealed class PolicyReloadStatus
                 LastOutcome = result.Outcome,
                 LastTrigger = trigger,
                 LastAttemptAt = at,
+                LastDuration = duration,
                 LastSuccessAt = refused ? before.LastSuccessAt : at,
                 LastFailureAt = refused ? at : before.LastFailureAt,
                 LastError = refused ? string.Join(Environment.NewLine, result.Problems) : before.LastError,
@@ -55,6 +67,7 @@ public sealed class PolicyReloadStatus
 }
 
 /// <summary>One consistent view of <see cref="PolicyReloadStatus"/>.</summary>
+/// <param name="LastDuration">How long the last attempt took: read, load, tests and warm-up.</param>
 public sealed record PolicyReloadSnapshot(
     long Successes,
     long Failures,
@@ -62,11 +75,13 @@ public sealed record PolicyReloadSnapshot(
     ReloadOutcome? LastOutcome,
     ReloadTrigger? LastTrigger,
     DateTimeOffset? LastAttemptAt,
+    TimeSpan? LastDuration,
     DateTimeOffset? LastSuccessAt,
     DateTimeOffset? LastFailureAt,
     string? LastError,
     string? CurrentRevision,
-    DateTimeOffset? CurrentLoadedAt)
+    DateTimeOffset? CurrentLoadedAt,
+    long Skips)
 {
-    public static readonly PolicyReloadSnapshot Empty = new(0, 0, 0, null, null, null, null, null, null, null, null);
+    public static readonly PolicyReloadSnapshot Empty = new(0, 0, 0, null, null, null, null, null, null, null, null, null, 0);
 }

@@ -76,26 +76,28 @@ public sealed class PolicyStore
     {
         lock (_reloadGate)
         {
+            var started = _time.GetTimestamp();
             try
             {
-                return ReloadLocked(trigger, skipIfSourceUnchanged);
+                return ReloadLocked(trigger, skipIfSourceUnchanged, started);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 // A bug, not a bad policy: still never let it reach the watcher or take down the serving set.
                 ServerLog.PolicyReloadCrashed(_logger, trigger, e);
                 _lastFingerprint = null;
-                return Refuse(trigger, [new PolicyProblem(_source.Origin, 0, 0, $"the reload failed unexpectedly: {e.Message}")]);
+                return Refuse(trigger, [new PolicyProblem(_source.Origin, 0, 0, $"the reload failed unexpectedly: {e.Message}")], started);
             }
         }
     }
 
-    private PolicyReloadResult ReloadLocked(ReloadTrigger trigger, bool skipIfSourceUnchanged)
+    private PolicyReloadResult ReloadLocked(ReloadTrigger trigger, bool skipIfSourceUnchanged, long started)
     {
         var snapshot = _source.Read();
         var fingerprint = SourceFingerprint.Of(snapshot);
         if (skipIfSourceUnchanged && _lastFingerprint is not null && fingerprint.AsSpan().SequenceEqual(_lastFingerprint))
         {
+            _status.RecordSkip();
             return new PolicyReloadResult(ReloadOutcome.Skipped, _current?.PolicySet.Revision, []);
         }
 
@@ -103,14 +105,14 @@ public sealed class PolicyStore
         var (set, problems) = _loader.TryLoad(snapshot);
         if (set is null)
         {
-            return Refuse(trigger, problems);
+            return Refuse(trigger, problems, started);
         }
 
         var previous = _current;
         if (previous?.PolicySet.Revision == set.Revision)
         {
             var unchanged = new PolicyReloadResult(ReloadOutcome.Unchanged, set.Revision, []);
-            _status.Record(trigger, unchanged, _time.GetUtcNow(), previous.PolicySet.LoadedAt);
+            _status.Record(trigger, unchanged, _time.GetUtcNow(), _time.GetElapsedTime(started), previous.PolicySet.LoadedAt);
             ServerLog.PolicyReloadUnchanged(_logger, trigger, set.Revision);
             return unchanged;
         }
@@ -120,7 +122,7 @@ public sealed class PolicyStore
             var failed = PolicySetTestGate.Check(snapshot, set, _evaluation);
             if (failed.Count > 0)
             {
-                return Refuse(trigger, failed);
+                return Refuse(trigger, failed, started);
             }
         }
 
@@ -128,7 +130,7 @@ public sealed class PolicyStore
         evaluator.WarmUp(Math.Min(Environment.ProcessorCount, _evaluation.MaxPooledEngines));
         _current = evaluator;
         var activated = new PolicyReloadResult(ReloadOutcome.Activated, set.Revision, []);
-        _status.Record(trigger, activated, _time.GetUtcNow(), set.LoadedAt);
+        _status.Record(trigger, activated, _time.GetUtcNow(), _time.GetElapsedTime(started), set.LoadedAt);
         if (previous is null)
         {
             ServerLog.PolicySetActivated(_logger, set.Revision, set.Policies.Count, _source.Origin);
@@ -151,11 +153,11 @@ public sealed class PolicyStore
         return activated;
     }
 
-    private PolicyReloadResult Refuse(ReloadTrigger trigger, IReadOnlyList<PolicyProblem> problems)
+    private PolicyReloadResult Refuse(ReloadTrigger trigger, IReadOnlyList<PolicyProblem> problems, long started)
     {
         var serving = _current;
         var result = new PolicyReloadResult(ReloadOutcome.Refused, serving?.PolicySet.Revision, problems);
-        _status.Record(trigger, result, _time.GetUtcNow(), serving?.PolicySet.LoadedAt);
+        _status.Record(trigger, result, _time.GetUtcNow(), _time.GetElapsedTime(started), serving?.PolicySet.LoadedAt);
         var text = string.Join("; ", problems);
         if (serving is null)
         {

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Grpc.Net.Client;
+using Pdp.Contracts.V1;
+
+namespace Pdp.Server.Tests;
+
+/// <summary>
+/// The server as its own process (<c>dotnet Pdp.Server.dll</c>), for what an in-process host cannot
+/// show: a kill -9, a signal, an exit code.
+/// </summary>
+internal sealed class PdpProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private PdpProcess(Process process, int grpcPort, int adminPort)
+    {
+        _process = process;
+        GrpcPort = grpcPort;
+        AdminPort = adminPort;
+        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+        Client = new DecisionService.DecisionServiceClient(Channel);
+        Admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}"), Timeout = TimeSpan.FromSeconds(5) };
+    }
+
+    public int GrpcPort { get; }
+
+    public int AdminPort { get; }
+
+    public int Id => _process.Id;
+
+    public GrpcChannel Channel { get; }
+
+    public DecisionService.DecisionServiceClient Client { get; }
+
+    public HttpClient Admin { get; }
+
+    public static async Task<PdpProcess> StartAsync(string policyDir, string auditPath, params string[] extra)
+    {
+        var (grpcPort, adminPort) = (FreePort(), FreePort());
+        string[] args =
+        [
+            Path.Combine(AppContext.BaseDirectory, "Pdp.Server.dll"),
+            $"--Pdp:PolicyDir={policyDir}",
+            $"--Pdp:Audit:Path={auditPath}",
+            $"--Pdp:GrpcPort={grpcPort}",
+            $"--Pdp:AdminPort={adminPort}",
+            "--Logging:LogLevel:Default=Warning",
+            .. extra,
+        ];
+        var process = Process.Start(new ProcessStartInfo("dotnet", args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var server = new PdpProcess(process, grpcPort, adminPort);
+        await server.WaitReadyAsync();
+        return server;
+    }
+
+    /// <summary>SIGKILL: no shutdown hook, no flush, no goodbye.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync().WaitAsync(PdpTestServer.Timeout);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Admin.Dispose();
+        Channel.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().WaitAsync(PdpTestServer.Timeout);
+        }
+
+        _process.Dispose();
+    }
+
+    private async Task WaitReadyAsync()
+    {
+        var deadline = DateTime.UtcNow + PdpTestServer.Timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"the server exited with {_process.ExitCode} before it was ready");
+            }
+
+            try
+            {
+                using var response = await Admin.GetAsync(new Uri("/readyz", UriKind.Relative));
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Not answering yet.
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException("the server did not become ready");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
