@@ -16,7 +16,7 @@ namespace Pdp.Server.Tests;
 /// </summary>
 [Collection(nameof(HotReloadTests))]
 [CollectionDefinition(nameof(HotReloadTests), DisableParallelization = true)]
-public sealed class HotReloadTests : IDisposable
+public sealed class HotReloadTests(ITestOutputHelper output) : IDisposable
 {
     private readonly PolicyWorkspace _workspace = new();
 
@@ -67,6 +67,7 @@ public sealed class HotReloadTests : IDisposable
         await clients.WaitForCallsAsync(clients.Calls + 64);
 
         await clients.StopAsync();
+        output.WriteLine($"{clients.Calls} calls by 8 clients");
         Assert.Empty(clients.Failed);
         Assert.Empty(clients.Wrong);
         Assert.Equal(expected.Keys.Order(), clients.FirstSeen.Keys.Order());
@@ -75,9 +76,10 @@ public sealed class HotReloadTests : IDisposable
         Assert.True(status.Activations >= 3, $"{status.Activations} activations");
     }
 
-    private static void AssertServedWithinASecond(long written, long seen, PolicyReloadStatus status)
+    private void AssertServedWithinASecond(long written, long seen, PolicyReloadStatus status)
     {
         var latency = Stopwatch.GetElapsedTime(written, seen);
+        output.WriteLine($"{status.CurrentRevision} served {latency.TotalMilliseconds:F0} ms after the write (load {status.Current.LastDuration?.TotalMilliseconds:F0} ms)");
         Assert.True(latency < TimeSpan.FromSeconds(1), $"served {latency.TotalMilliseconds:F0} ms after the write (the load took {status.Current.LastDuration?.TotalMilliseconds:F0} ms)");
     }
 

@@ -18,18 +18,14 @@ public static class PolicyTestFile
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(problems);
-        JsonNode? root;
-        try
+        var before = problems.Count;
+        var root = JsonSourceParser.Parse(file, "test file", 64, problems);
+        if (problems.Count > before)
         {
-            root = JsonNode.Parse(file.Content, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
-        }
-        catch (JsonException e)
-        {
-            problems.Add(new PolicyProblem(file.Path, (int)(e.LineNumber ?? -1) + 1, (int)(e.BytePositionInLine ?? -1) + 1, "test file is not valid JSON"));
             return [];
         }
 
-        if (root?["cases"] is not JsonArray cases)
+        if (root is not JsonObject rootObject || rootObject["cases"] is not JsonArray cases)
         {
             problems.Add(new PolicyProblem(file.Path, 1, 1, "test file must be an object with a \"cases\" array"));
             return [];

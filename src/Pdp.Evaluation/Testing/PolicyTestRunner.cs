@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Pdp.Evaluation.Results;
 using Pdp.Policies.Model;
 
@@ -22,21 +21,10 @@ public sealed class PolicyTestRunner(PolicySet set, EvaluationOptions options)
     public PolicyTestResult RunOne(PolicyTestCase testCase)
     {
         ArgumentNullException.ThrowIfNull(testCase);
-        var evaluator = testCase.Data is null ? _shared : new PolicyEvaluator(WithData(testCase.Data), options);
+        var evaluator = testCase.Data is null ? _shared : new PolicyEvaluator(set.WithData(testCase.Data), options);
         var input = InputDocument.Complete(testCase.Input);
         var decision = evaluator.Evaluate(new EvaluationRequest(input, InputDocument.ActionTypeOf(input), InputDocument.TimeOf(input)));
         return new PolicyTestResult(testCase, Compare(testCase.Expect, decision), decision);
-    }
-
-    private PolicySet WithData(JsonObject overrides)
-    {
-        var data = set.Data.DeepClone().AsObject();
-        foreach (var (name, document) in overrides)
-        {
-            data[name] = document?.DeepClone();
-        }
-
-        return new PolicySet(set.Revision + "+test-data", set.Policies, data, set.Files, set.LoadedAt);
     }
 
     private static List<string> Compare(PolicyTestExpectation expect, Decision actual)

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Acornima;
 using Acornima.Ast;
@@ -92,16 +91,11 @@ public sealed class PolicySetLoader
         var data = new JsonObject();
         foreach (var file in files)
         {
-            try
+            var before = problems.Count;
+            var node = JsonSourceParser.Parse(file, "data file", MaxDataDepth, problems);
+            if (problems.Count == before)
             {
-                var node = JsonNode.Parse(file.Content, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDataDepth });
                 data[Path.GetFileNameWithoutExtension(file.Path)] = node;
-            }
-            catch (JsonException e)
-            {
-                var line = (int)(e.LineNumber ?? -1) + 1;
-                var column = (int)(e.BytePositionInLine ?? -1) + 1;
-                problems.Add(new PolicyProblem(file.Path, line, column, $"data file is not valid JSON: {FirstSentence(e.Message)}"));
             }
         }
 
@@ -214,11 +208,5 @@ public sealed class PolicySetLoader
         }
 
         return "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
-    }
-
-    private static string FirstSentence(string message)
-    {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
     }
 }

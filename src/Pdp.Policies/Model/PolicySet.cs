@@ -36,4 +36,20 @@ public sealed class PolicySet
     public DateTimeOffset LoadedAt { get; }
 
     public CompiledPolicy? Find(string id) => _byId.GetValueOrDefault(id);
+
+    /// <summary>
+    /// The same policies with some data documents replaced whole (for tests and <c>pdp eval --data</c>).
+    /// The revision is marked, since what it decides may differ from the set as loaded.
+    /// </summary>
+    public PolicySet WithData(JsonObject documents)
+    {
+        ArgumentNullException.ThrowIfNull(documents);
+        var data = Data.DeepClone().AsObject();
+        foreach (var (name, document) in documents)
+        {
+            data[name] = document?.DeepClone();
+        }
+
+        return new PolicySet(Revision + "+data", Policies, data, Files, LoadedAt);
+    }
 }

@@ -105,6 +105,18 @@ public sealed class PolicySetLoaderTests
         Assert.Equal("data/groups.json", problem.File);
         Assert.Equal(3, problem.Line);
         Assert.Contains("not valid JSON", problem.Message, StringComparison.Ordinal);
+        Assert.StartsWith("data/groups.json:3:", problem.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryLoad_DataWithDuplicateKey_RefusedNotLeftToTheParser()
+    {
+        var (set, problems) = Load(data: "{\n  \"g\": [\"a\"],\n  \"g\": [\"b\"]\n}", files: ("good.js", Good));
+
+        Assert.Null(set);
+        var problem = Assert.Single(problems);
+        Assert.Equal("data/groups.json", problem.File);
+        Assert.Equal(3, problem.Line);
     }
 
     [Fact]
