@@ -7,8 +7,7 @@ namespace Pdp.Cli;
 
 /// <summary>
 /// A policy directory read and loaded exactly as the server does (<see cref="DirectoryPolicySource"/> then
-/// <see cref="PolicySetLoader"/>), plus the <see cref="SourceChecks"/> for JSON the server would accept but
-/// fail on later. A set with such a problem is not used.
+/// <see cref="PolicySetLoader"/>). <see cref="Set"/> is null when the loader reported any problem.
 /// </summary>
 internal sealed record PolicyDirectory(PolicySourceSnapshot Snapshot, PolicySet? Set, IReadOnlyList<PolicyProblem> Problems)
 {
@@ -23,10 +22,7 @@ internal sealed record PolicyDirectory(PolicySourceSnapshot Snapshot, PolicySet?
 
         var snapshot = new DirectoryPolicySource(directory).Read();
         var (set, problems) = new PolicySetLoader(sandbox).TryLoad(snapshot);
-        var extra = snapshot.DataFiles.Select(f => SourceChecks.DuplicateKeys(f, "data file")).OfType<PolicyProblem>().ToArray();
-        return extra.Length == 0
-            ? new PolicyDirectory(snapshot, set, problems)
-            : new PolicyDirectory(snapshot, null, [.. problems, .. extra]);
+        return new PolicyDirectory(snapshot, set, problems);
     }
 
     /// <summary>Parses every <c>*.test.json</c> of the directory, collecting their problems.</summary>
@@ -35,13 +31,6 @@ internal sealed record PolicyDirectory(PolicySourceSnapshot Snapshot, PolicySet?
         var cases = new List<PolicyTestCase>();
         foreach (var file in Snapshot.TestFiles)
         {
-            var shape = SourceChecks.TestFileShape(file);
-            if (shape is not null)
-            {
-                problems.Add(shape);
-                continue;
-            }
-
             cases.AddRange(PolicyTestFile.Parse(file, problems));
         }
 

@@ -10,6 +10,8 @@ using Pdp.Server.Admin;
 using Pdp.Server.Configuration;
 using Pdp.Server.Decisions;
 using Pdp.Server.Errors;
+using Pdp.Server.Metrics;
+using Prometheus;
 using Pdp.Server.Policies;
 
 namespace Pdp.Server;
@@ -45,6 +47,8 @@ public static class PdpServer
         builder.Services.AddSingleton<DecisionRecorder>();
         builder.Services.AddSingleton<IDecisionStore, InMemoryDecisionStore>();
         builder.Services.AddSingleton<ReviewService>();
+        builder.Services.AddSingleton(sp => new PdpMetrics(TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<PdpOptions>>().Value.Review.MinSeconds)));
+        builder.Services.AddHostedService<MetricsStartupService>();
         builder.Services.AddHostedService<TrailStartupService>();
         builder.Services.AddHostedService<ReviewExpiryService>();
 
@@ -58,6 +62,8 @@ public static class PdpServer
         builder.Services.AddGrpc(grpc =>
         {
             grpc.MaxReceiveMessageSize = settings.MaxMessageBytes;
+            // Outermost first: metrics see the status the error mapping produced.
+            grpc.Interceptors.Add<GrpcMetricsInterceptor>();
             grpc.Interceptors.Add<RpcErrorInterceptor>();
         });
         builder.Services.AddGrpcReflection();
@@ -74,6 +80,7 @@ public static class PdpServer
         app.MapGrpcService<HealthServiceImpl>();
         app.MapGrpcReflectionService();
         app.MapAdminEndpoints();
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<PdpMetrics>().Registry);
         return app;
     }
 }

@@ -63,7 +63,8 @@ public sealed class CheckCommandTests
     [Theory]
     [InlineData("{\n  \"g\": [\"alice\"],\n  \"g\": []\n}", "data/groups.json:3:3: data file is not valid JSON: duplicate key 'g'")]
     [InlineData("{ \"g\": { \"x\": 1 }, \"h\": { \"x\": 2 } }", null)]
-    public void Check_DataFileWithDuplicateKey_IsAProblem(string content, string? expected)
+    [InlineData("{\n  \"g\": {\n    \"x\": 1,\n    \"x\": 2\n  }\n}", "data/groups.json:4:5: data file is not valid JSON: duplicate key 'x'")]
+    public void Check_DataFileWithDuplicateKey_IsReportedOnceByTheLoader(string content, string? expected)
     {
         using var dir = TempPolicyDir.With("good");
         dir.Write("data/groups.json", content);

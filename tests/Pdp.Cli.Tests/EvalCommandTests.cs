@@ -253,17 +253,18 @@ public sealed class EvalCommandTests
     }
 
     [Fact]
-    public void Eval_PolicySlowerThanTheTimeout_TimesOutAgainWhenRetriedAndDenies()
+    public void Eval_PolicySlowerThanTheTimeout_TimesOutOnceAndDeniesWithoutRetrying()
     {
         using var dir = new TempPolicyDir();
         dir.Write("slow.js", Scenarios.Module("slow", SlowBody));
 
         var result = Cli.RunWithStdin(DisableInput, "eval", dir.Path, "--explain", "--timeout-ms", "1", "--max-statements", "100000000");
 
+        // The budget is CPU time, as in the server: the answer is the production answer, with no second try.
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal("deny", (string?)result.Json["verdict"]);
         Assert.Equal("timeout", (string?)result.Json["policies"]![0]!["error"]);
-        Assert.Contains("evaluated again", result.Error, StringComparison.Ordinal);
+        Assert.Empty(result.Error);
     }
 
     [Fact]

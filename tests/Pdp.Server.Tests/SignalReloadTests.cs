@@ -48,7 +48,8 @@ public sealed class SignalReloadTests : IDisposable
             Assert.Equal(_workspace.OriginalRevision, await ReadyRevisionAsync(admin, process, _ => true));
 
             _workspace.WriteIam(_workspace.Stricter);
-            using (var kill = Process.Start(new ProcessStartInfo("kill", ["-HUP", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))!)
+            // The shell's kill builtin: no dependency on a kill binary being installed.
+            using (var kill = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", $"kill -HUP {process.Id}"]))!)
             {
                 await kill.WaitForExitAsync().WaitAsync(PdpTestServer.Timeout);
                 Assert.Equal(0, kill.ExitCode);

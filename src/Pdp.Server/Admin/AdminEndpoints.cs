@@ -37,14 +37,14 @@ public static class AdminEndpoints
             {
                 return Results.Json(
                     new ReloadResponse("disabled", store.Current?.PolicySet.Revision, ["hot reload is disabled (Pdp:Reload:Enabled is false)"]),
-                    PolicyAdminJson.Default.ReloadResponse,
+                    PolicyAdminJson.Readable.ReloadResponse,
                     statusCode: StatusCodes.Status409Conflict);
             }
 
             var result = store.TryReload(ReloadTrigger.Admin);
             return Results.Json(
                 new ReloadResponse(PolicyAdminText.Of(result.Outcome), result.Revision, result.Problems.Select(p => p.ToString()).ToArray()),
-                PolicyAdminJson.Default.ReloadResponse,
+                PolicyAdminJson.Readable.ReloadResponse,
                 statusCode: result.Outcome == ReloadOutcome.Refused ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status200OK);
         });
 
@@ -68,7 +68,7 @@ public static class AdminEndpoints
                 status.LastFailureAt,
                 status.LastError);
             var policies = set.Policies.Select(p => new PolicySummary(p.Id, p.Metadata.Owner, p.File)).ToArray();
-            return Results.Json(new PoliciesResponse(set.Revision, set.LoadedAt, policies, reload), PolicyAdminJson.Default.PoliciesResponse);
+            return Results.Json(new PoliciesResponse(set.Revision, set.LoadedAt, policies, reload), PolicyAdminJson.Readable.PoliciesResponse);
         });
     }
 

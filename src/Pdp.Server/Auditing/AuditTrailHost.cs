@@ -17,6 +17,8 @@ public sealed class AuditTrailHost(IOptions<PdpOptions> options, TimeProvider ti
 
     public AuditTrail Trail => _trail ?? throw new InvalidOperationException("the audit trail is not open yet");
 
+    public bool IsOpen => _trail is not null;
+
     public async Task<AuditTrail> OpenAsync(CancellationToken cancellationToken)
     {
         var directory = Path.GetDirectoryName(Options.Path);

@@ -8,6 +8,7 @@ using Pdp.Contracts.V1;
 using Pdp.Evaluation;
 using Pdp.Evaluation.Results;
 using Pdp.Server.Configuration;
+using Pdp.Server.Metrics;
 using Pdp.Server.Reviews;
 
 namespace Pdp.Server.Auditing;
@@ -17,7 +18,7 @@ namespace Pdp.Server.Auditing;
 /// a redaction list says so), dispositions, expiries, refusals and policy loads. Every method returns
 /// once the record is durable (per <see cref="AuditOptions.Durability"/>); callers answer only then.
 /// </summary>
-public sealed class DecisionRecorder(IAuditTrail trail, IOptions<PdpOptions> options)
+public sealed class DecisionRecorder(IAuditTrail trail, PdpMetrics metrics, IOptions<PdpOptions> options)
 {
     public const string DecisionType = "decision";
     public const string DispositionType = "disposition";
@@ -49,7 +50,7 @@ public sealed class DecisionRecorder(IAuditTrail trail, IOptions<PdpOptions> opt
             ["approver_group"] = entry.ApproverGroup,
             ["action_digest"] = entry.ActionDigest,
             ["request_digest"] = requestDigest,
-            ["deciding_policy"] = decision.DecidingPolicyId ?? DecisionCombiner.DefaultPolicyId,
+            ["deciding_policy"] = entry.PolicyId,
             ["outcomes"] = new JsonArray([.. decision.Outcomes.Select(o => (JsonNode)new JsonObject
             {
                 ["policy_id"] = o.PolicyId,
@@ -57,7 +58,7 @@ public sealed class DecisionRecorder(IAuditTrail trail, IOptions<PdpOptions> opt
                 ["error"] = o.Error == PolicyErrorKind.None ? null : o.Error.ToString().ToLowerInvariant(),
             })]),
         };
-        return (await trail.AppendAsync(DecisionType, payload, cancellationToken).ConfigureAwait(false)).Seq;
+        return await AppendAsync(DecisionType, payload, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<long> RecordDispositionAsync(DecisionEntry entry, DispositionCommand command, DispositionTransition transition, DateTimeOffset at, CancellationToken cancellationToken)
@@ -79,14 +80,14 @@ public sealed class DecisionRecorder(IAuditTrail trail, IOptions<PdpOptions> opt
             ["approved_digest"] = transition.ApprovedDigest,
             ["recorded_at"] = Time(at),
         };
-        return (await trail.AppendAsync(DispositionType, payload, cancellationToken).ConfigureAwait(false)).Seq;
+        return await AppendAsync(DispositionType, payload, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<long> RecordExpiryAsync(DecisionEntry entry, DateTimeOffset at, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
         var payload = new JsonObject { ["decision_id"] = entry.DecisionId, ["expired_at"] = Time(at) };
-        return (await trail.AppendAsync(ExpiryType, payload, cancellationToken).ConfigureAwait(false)).Seq;
+        return await AppendAsync(ExpiryType, payload, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task RecordRefusalAsync(string decisionId, DispositionCommand command, ReviewRefusedException refusal, CancellationToken cancellationToken)
@@ -101,7 +102,7 @@ public sealed class DecisionRecorder(IAuditTrail trail, IOptions<PdpOptions> opt
             ["refused"] = refusal.Kind.ToString(),
             ["reason"] = refusal.Message,
         };
-        await trail.AppendAsync(RefusalType, payload, cancellationToken).ConfigureAwait(false);
+        await AppendAsync(RefusalType, payload, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task RecordPolicyLoadAsync(PolicyEvaluator evaluator, string origin, CancellationToken cancellationToken)
@@ -121,7 +122,22 @@ public sealed class DecisionRecorder(IAuditTrail trail, IOptions<PdpOptions> opt
                 ["file"] = p.File,
             })]),
         };
-        await trail.AppendAsync(PolicyLoadType, payload, cancellationToken).ConfigureAwait(false);
+        await AppendAsync(PolicyLoadType, payload, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<long> AppendAsync(string type, JsonObject payload, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var receipt = await trail.AppendAsync(type, payload, cancellationToken).ConfigureAwait(false);
+            metrics.AuditRecords.WithLabels(type).Inc();
+            return receipt.Seq;
+        }
+        catch (AuditWriteException)
+        {
+            metrics.AuditFailures.Inc();
+            throw;
+        }
     }
 
     public static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);

@@ -58,6 +58,7 @@ public static class TrailReplayer
             Time(payload, "decided_at"),
             payload["input"]!.AsObject(),
             response,
+            Text(payload, "deciding_policy"),
             Text(payload, "approver_group"),
             Text(payload, "action_digest"));
     }

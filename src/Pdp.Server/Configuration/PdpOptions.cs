@@ -62,6 +62,12 @@ public sealed class ReviewOptions
     /// <summary>Longest review window a policy may ask for. Default 86400 s.</summary>
     public int MaxTtlSeconds { get; set; } = 86_400;
 
+    /// <summary>
+    /// Approvals recorded sooner than this after the decision count as rubber-stamp approvals in the
+    /// metrics: too fast to have been a real review. Default 10 s.
+    /// </summary>
+    public int MinSeconds { get; set; } = 10;
+
     /// <summary>How often pending reviews are checked for expiry. Default 1000 ms.</summary>
     public int ExpirySweepMilliseconds { get; set; } = 1000;
 

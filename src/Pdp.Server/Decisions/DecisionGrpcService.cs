@@ -8,6 +8,7 @@ using Pdp.Server.Auditing;
 using Pdp.Server.Configuration;
 using Pdp.Server.Errors;
 using Pdp.Server.Logging;
+using Pdp.Server.Metrics;
 using Pdp.Server.Policies;
 using Pdp.Server.Reviews;
 
@@ -23,6 +24,7 @@ public sealed class DecisionGrpcService(
     IDecisionStore decisions,
     DecisionRecorder recorder,
     ReviewService reviews,
+    PdpMetrics metrics,
     IOptions<PdpOptions> options,
     TimeProvider time,
     ILogger<DecisionGrpcService> logger) : DecisionService.DecisionServiceBase
@@ -73,6 +75,7 @@ public sealed class DecisionGrpcService(
     {
         var evaluator = policies.Current ?? throw new NotReadyException();
         context.CancellationToken.ThrowIfCancellationRequested();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var now = time.GetUtcNow();
         var decisionId = Guid.CreateVersion7(now).ToString();
         var input = _inputs.Build(request, decisionId, now, CallerFacts(context));
@@ -83,11 +86,12 @@ public sealed class DecisionGrpcService(
         var approverGroup = decision.Verdict == Pdp.Evaluation.Results.Verdict.RequireHuman
             ? decision.ApproverGroup
             : evaluator.PolicySet.Find(decision.DecidingPolicyId ?? string.Empty)?.Metadata.ApproverGroup ?? string.Empty;
-        var entry = new DecisionEntry(decisionId, now, recorder.Redact(input, evaluator), response, approverGroup, ActionDigest.Of(input));
+        var entry = new DecisionEntry(decisionId, now, recorder.Redact(input, evaluator), response, decision.DecidingPolicyId ?? DecisionCombiner.DefaultPolicyId, approverGroup, ActionDigest.Of(input));
 
         // Nothing is answered that is not on record: the decision is durable before the caller hears it.
         await recorder.RecordDecisionAsync(entry, decision, Convert.ToHexStringLower(requestDigest), CancellationToken.None).ConfigureAwait(false);
         decisions.Add(entry);
+        metrics.RecordDecision(decision, request.Action.Type, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         ServerLog.DecisionMade(logger, decisionId, decision.Verdict.ToText(), request.Action.Type, decision.DecidingPolicyId ?? DecisionCombiner.DefaultPolicyId, decision.PolicyRevision);
         return response;
     }

@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Pdp.Server.Policies;
@@ -27,7 +29,16 @@ public sealed record ReloadSummary(
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
 [JsonSerializable(typeof(ReloadResponse))]
 [JsonSerializable(typeof(PoliciesResponse))]
-internal sealed partial class PolicyAdminJson : JsonSerializerContext;
+internal sealed partial class PolicyAdminJson : JsonSerializerContext
+{
+    /// <summary>Leaves quotes and apostrophes in problem messages readable (the answers are never embedded in HTML).</summary>
+    public static PolicyAdminJson Readable { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}
 
 internal static class PolicyAdminText
 {

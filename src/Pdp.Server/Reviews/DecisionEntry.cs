@@ -22,7 +22,7 @@ public sealed class DecisionEntry
     private ReviewSnapshot _snapshot;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public DecisionEntry(string decisionId, DateTimeOffset decidedAt, JsonObject recordedInput, DecideResponse response, string approverGroup, string actionDigest)
+    public DecisionEntry(string decisionId, DateTimeOffset decidedAt, JsonObject recordedInput, DecideResponse response, string policyId, string approverGroup, string actionDigest)
     {
         ArgumentNullException.ThrowIfNull(recordedInput);
         ArgumentNullException.ThrowIfNull(response);
@@ -30,6 +30,7 @@ public sealed class DecisionEntry
         DecidedAt = decidedAt;
         RecordedInput = recordedInput;
         Response = response;
+        PolicyId = policyId;
         ApproverGroup = approverGroup;
         ActionDigest = actionDigest;
         AgentId = recordedInput["agent"]?["id"]?.GetValue<string>() ?? string.Empty;
@@ -45,6 +46,9 @@ public sealed class DecisionEntry
     public JsonObject RecordedInput { get; }
 
     public DecideResponse Response { get; }
+
+    /// <summary>The policy that decided (or <c>default</c>): whose owner is accountable, and the metrics' policy label.</summary>
+    public string PolicyId { get; }
 
     public string ApproverGroup { get; }
 

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Pdp.Server.Auditing;
 using Pdp.Server.Logging;
+using Pdp.Server.Metrics;
 using Pdp.Server.Policies;
 
 namespace Pdp.Server.Reviews;
@@ -11,7 +12,7 @@ namespace Pdp.Server.Reviews;
 /// before it changes state or is acknowledged; refusals of real decisions are recorded too. Also
 /// expires reviews nobody settled in time.
 /// </summary>
-public sealed class ReviewService(IDecisionStore store, DecisionRecorder recorder, PolicyStore policies, TimeProvider time, ILogger<ReviewService> logger)
+public sealed class ReviewService(IDecisionStore store, DecisionRecorder recorder, PolicyStore policies, PdpMetrics metrics, TimeProvider time, ILogger<ReviewService> logger)
 {
     public async Task<(DispositionEntry Disposition, DecisionEntry Decision)> RecordAsync(DispositionCommand command, CancellationToken cancellationToken)
     {
@@ -38,6 +39,7 @@ public sealed class ReviewService(IDecisionStore store, DecisionRecorder recorde
             var seq = await recorder.RecordDispositionAsync(entry, command, transition, now, CancellationToken.None).ConfigureAwait(false);
             var disposition = new DispositionEntry(command.Reviewer, command.Outcome!.Value, command.Justification, now, transition.DispositionDigest, command.Parameters, seq);
             entry.Apply(disposition, transition.State, transition.Settles ? now : null, transition.ApprovedDigest);
+            metrics.RecordDisposition(entry, disposition);
             ServerLog.DispositionRecorded(logger, disposition.Outcome.ToText(), entry.DecisionId, command.Reviewer, transition.State.ToString());
             return (disposition, entry);
         }
@@ -104,7 +106,9 @@ public sealed class ReviewService(IDecisionStore store, DecisionRecorder recorde
         }
 
         var seq = await recorder.RecordExpiryAsync(entry, now, CancellationToken.None).ConfigureAwait(false);
-        entry.Apply(new DispositionEntry(TrailReplayer.ServerReviewer, ReviewOutcome.Expired, "no disposition before the review expired", now, string.Empty, null, seq), ReviewState.Expired, now, string.Empty);
+        var expiry = new DispositionEntry(TrailReplayer.ServerReviewer, ReviewOutcome.Expired, "no disposition before the review expired", now, string.Empty, null, seq);
+        entry.Apply(expiry, ReviewState.Expired, now, string.Empty);
+        metrics.RecordDisposition(entry, expiry);
         ServerLog.ReviewExpired(logger, entry.DecisionId);
         return true;
     }

@@ -1,0 +1,30 @@
+using Pdp.Server.Auditing;
+using Pdp.Server.Policies;
+using Pdp.Server.Reviews;
+
+namespace Pdp.Server.Metrics;
+
+/// <summary>Wires the metrics to what they describe: revisions as they activate, and the gauges read at scrape time.</summary>
+public sealed class MetricsStartupService(PdpMetrics metrics, PolicyStore policies, IDecisionStore store, AuditTrailHost trail) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        policies.RevisionActivated += metrics.RevisionActivated;
+        if (policies.Current is { } current)
+        {
+            metrics.RevisionActivated(current);
+        }
+
+        metrics.Registry.AddBeforeCollectCallback(() =>
+        {
+            metrics.RefreshPending(store);
+            if (trail.IsOpen)
+            {
+                metrics.AuditFsyncs.IncTo(trail.Trail.FsyncCount);
+            }
+        });
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,186 @@
+using Pdp.Evaluation;
+using Pdp.Evaluation.Results;
+using Pdp.Server.Reviews;
+using Prometheus;
+
+namespace Pdp.Server.Metrics;
+
+/// <summary>
+/// Every metric Pdp exports, on its own registry (one per server, so servers in one process — tests —
+/// never mix counts). Label values go through <see cref="MetricLabels"/>; series for each loaded
+/// policy are created at zero when its revision activates, so rates and ratios exist from the start.
+/// </summary>
+public sealed class PdpMetrics
+{
+    private static readonly string[] Verdicts = ["allow", "deny", "require_human"];
+    private static readonly string[] Outcomes = ["approved", "rejected", "modified", "reversed", "expired"];
+    private static readonly string[] OverrideKinds = ["rejected", "modified", "reversed"];
+    private static readonly string[] ErrorKinds = ["exception", "timeout", "limit", "invalid_result"];
+
+    private readonly TimeSpan _rubberStamp;
+    private volatile MetricLabels _labels = MetricLabels.Empty;
+    private string? _revision;
+
+    public PdpMetrics(TimeSpan rubberStampBelow)
+    {
+        _rubberStamp = rubberStampBelow;
+        Registry = Prometheus.Metrics.NewCustomRegistry();
+        var factory = Prometheus.Metrics.WithCustomRegistry(Registry);
+        Decisions = factory.CreateCounter("pdp_decisions_total", "Decisions by verdict and deciding policy.", ["policy", "verdict"]);
+        DecisionsByAction = factory.CreateCounter("pdp_decisions_by_action_total", "Decisions by the action pattern that matched (or 'other') and verdict.", ["action", "verdict"]);
+        DecisionDuration = factory.CreateHistogram("pdp_decision_duration_seconds", "Time to decide, from request to durable record.", new HistogramConfiguration
+        {
+            Buckets = [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+        });
+        EvaluationErrors = factory.CreateCounter("pdp_policy_evaluation_errors_total", "Policy evaluations that failed closed, by policy and kind.", ["policy", "kind"]);
+        Dispositions = factory.CreateCounter("pdp_dispositions_total", "Human dispositions (and server-recorded expiries) by policy and outcome.", ["policy", "outcome"]);
+        Overrides = factory.CreateCounter("pdp_overrides_total", "Dispositions in which a human did not accept the AI's action as proposed.", ["policy", "kind"]);
+        ReviewDuration = factory.CreateHistogram("pdp_review_duration_seconds", "Time from decision to human disposition.", ["policy"], new HistogramConfiguration
+        {
+            Buckets = [1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 43200, 86400],
+        });
+        RubberStamps = factory.CreateCounter("pdp_rubber_stamp_approvals_total", "Approvals recorded faster than Pdp:Review:MinSeconds after the decision.", ["policy"]);
+        PendingReviews = factory.CreateGauge("pdp_reviews_pending", "Reviews waiting for a human.", ["policy"]);
+        ExpiredReviews = factory.CreateCounter("pdp_reviews_expired_total", "Reviews that expired with no disposition.", ["policy"]);
+        ReviewerDispositions = factory.CreateCounter("pdp_reviewer_dispositions_total", "Dispositions by reviewer (as named in data.groups, else 'other') and outcome.", ["reviewer", "outcome"]);
+        RevisionInfo = factory.CreateGauge("pdp_policy_revision_info", "The policy revision being served (value 1).", ["revision"]);
+        Reloads = factory.CreateCounter("pdp_policy_reloads_total", "Policy reload attempts by result.", ["result"]);
+        GrpcRequests = factory.CreateCounter("pdp_grpc_requests_total", "gRPC calls by method and status code.", ["method", "code"]);
+        AuditRecords = factory.CreateCounter("pdp_audit_records_total", "Records written to the audit trail by type.", ["type"]);
+        AuditFsyncs = factory.CreateCounter("pdp_audit_fsyncs_total", "fsync calls of the audit trail (group commit shares one among many records).");
+        AuditFailures = factory.CreateCounter("pdp_audit_write_failures_total", "Audit trail writes that failed.");
+    }
+
+    public CollectorRegistry Registry { get; }
+
+    public Counter Decisions { get; }
+
+    public Counter DecisionsByAction { get; }
+
+    public Histogram DecisionDuration { get; }
+
+    public Counter EvaluationErrors { get; }
+
+    public Counter Dispositions { get; }
+
+    public Counter Overrides { get; }
+
+    public Histogram ReviewDuration { get; }
+
+    public Counter RubberStamps { get; }
+
+    public Gauge PendingReviews { get; }
+
+    public Counter ExpiredReviews { get; }
+
+    public Counter ReviewerDispositions { get; }
+
+    public Gauge RevisionInfo { get; }
+
+    public Counter Reloads { get; }
+
+    public Counter GrpcRequests { get; }
+
+    public Counter AuditRecords { get; }
+
+    public Counter AuditFsyncs { get; }
+
+    public Counter AuditFailures { get; }
+
+    public MetricLabels Labels => _labels;
+
+    /// <summary>Switches the label sets to a newly served revision and creates its series at zero.</summary>
+    public void RevisionActivated(PolicyEvaluator evaluator)
+    {
+        ArgumentNullException.ThrowIfNull(evaluator);
+        var set = evaluator.PolicySet;
+        _labels = MetricLabels.For(set);
+        var previous = Interlocked.Exchange(ref _revision, set.Revision);
+        if (previous is not null && previous != set.Revision)
+        {
+            RevisionInfo.RemoveLabelled(previous);
+        }
+
+        RevisionInfo.WithLabels(set.Revision).Set(1);
+        foreach (var policy in set.Policies.Select(p => p.Id).Append(MetricLabels.Default).Append(MetricLabels.Other))
+        {
+            Array.ForEach(Verdicts, v => Decisions.WithLabels(policy, v));
+            Array.ForEach(Outcomes, o => Dispositions.WithLabels(policy, o));
+            Array.ForEach(OverrideKinds, k => Overrides.WithLabels(policy, k));
+            Array.ForEach(ErrorKinds, k => EvaluationErrors.WithLabels(policy, k));
+            RubberStamps.WithLabels(policy);
+            ExpiredReviews.WithLabels(policy);
+            PendingReviews.WithLabels(policy);
+            ReviewDuration.WithLabels(policy);
+        }
+    }
+
+    public void RecordDecision(Decision decision, string actionType, TimeSpan elapsed)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        var labels = _labels;
+        var verdict = decision.Verdict.ToText();
+        Decisions.WithLabels(labels.Policy(decision.DecidingPolicyId ?? MetricLabels.Default), verdict).Inc();
+        DecisionsByAction.WithLabels(labels.Action(actionType, decision.DecidingPolicyId), verdict).Inc();
+        DecisionDuration.Observe(elapsed.TotalSeconds);
+        foreach (var outcome in decision.Outcomes)
+        {
+            if (outcome.Error != PolicyErrorKind.None)
+            {
+                EvaluationErrors.WithLabels(labels.Policy(outcome.PolicyId), ErrorKind(outcome.Error)).Inc();
+            }
+        }
+    }
+
+    public void RecordDisposition(DecisionEntry decision, DispositionEntry disposition)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        ArgumentNullException.ThrowIfNull(disposition);
+        var labels = _labels;
+        var policy = labels.Policy(decision.PolicyId);
+        var outcome = disposition.Outcome.ToText();
+        Dispositions.WithLabels(policy, outcome).Inc();
+        if (disposition.Outcome == ReviewOutcome.Expired)
+        {
+            ExpiredReviews.WithLabels(policy).Inc();
+            return;
+        }
+
+        ReviewerDispositions.WithLabels(labels.Reviewer(disposition.Reviewer), outcome).Inc();
+        var latency = disposition.RecordedAt - decision.DecidedAt;
+        ReviewDuration.WithLabels(policy).Observe(Math.Max(0, latency.TotalSeconds));
+        if (disposition.IsOverride)
+        {
+            Overrides.WithLabels(policy, outcome).Inc();
+        }
+        else if (disposition.Outcome == ReviewOutcome.Approved && latency < _rubberStamp)
+        {
+            RubberStamps.WithLabels(policy).Inc();
+        }
+    }
+
+    /// <summary>Sets the pending-review gauge from the store, per policy (called just before each scrape).</summary>
+    public void RefreshPending(IDecisionStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var labels = _labels;
+        var counts = store.Pending().GroupBy(e => labels.Policy(e.PolicyId)).ToDictionary(g => g.Key, g => g.Count());
+        foreach (var labelValues in PendingReviews.GetAllLabelValues().ToArray())
+        {
+            PendingReviews.WithLabels(labelValues).Set(counts.GetValueOrDefault(labelValues[0]));
+        }
+
+        foreach (var (policy, count) in counts)
+        {
+            PendingReviews.WithLabels(policy).Set(count);
+        }
+    }
+
+    private static string ErrorKind(PolicyErrorKind kind) => kind switch
+    {
+        PolicyErrorKind.Timeout => "timeout",
+        PolicyErrorKind.Limit => "limit",
+        PolicyErrorKind.InvalidResult => "invalid_result",
+        _ => "exception",
+    };
+}
