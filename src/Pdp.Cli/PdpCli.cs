@@ -1,11 +1,13 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using Pdp.Cli.Commands;
 
 namespace Pdp.Cli;
 
 /// <summary>
-/// Entry point of the <c>pdp</c> tool: <c>check</c>, <c>eval</c> and <c>test</c> a policy directory.
+/// Entry point of the <c>pdp</c> tool: <c>check</c>, <c>eval</c> and <c>test</c> a policy directory,
+/// <c>replay</c> a recorded audit trail against one, and <c>audit verify</c> a trail.
 /// Exit codes are those of <see cref="ExitCodes"/>; a parse error is a usage error (2), not the 1
 /// System.CommandLine would return by default, so scripts can tell "the check failed" from "the
 /// command was wrong".
@@ -23,11 +25,13 @@ public static class PdpCli
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         var io = new CliIo(stdin, stdout, stderr);
-        var root = new RootCommand("pdp: check, evaluate and test a Pdp policy directory (policies/*.js, data/*.json, *.test.json).")
+        var root = new RootCommand("pdp: check, evaluate and test a Pdp policy directory (policies/*.js, data/*.json, *.test.json), replay a recorded audit trail against it, and verify a trail.")
         {
             CheckCommand.Create(io),
             EvalCommand.Create(io),
             TestCommand.Create(io),
+            ReplayCommand.Create(io),
+            AuditCommand.Create(io),
         };
 
         // Help shows "pdp" whatever process hosts the tool (dotnet run, a test runner).
@@ -41,8 +45,7 @@ public static class PdpCli
                 io.Fail(error.Message);
             }
 
-            var verb = parsed.CommandResult.Command == root ? string.Empty : parsed.CommandResult.Command.Name + " ";
-            stderr.WriteLine($"Run 'pdp {verb}--help' for usage.");
+            stderr.WriteLine($"Run 'pdp {VerbPath(parsed.CommandResult, root)}--help' for usage.");
             return ExitCodes.Usage;
         }
 
@@ -56,5 +59,17 @@ public static class PdpCli
             io.Fail($"internal error: {e}");
             return ExitCodes.Usage;
         }
+    }
+
+    /// <summary>The verbs leading to <paramref name="result"/> (<c>audit verify </c>), or empty for the root.</summary>
+    private static string VerbPath(CommandResult result, RootCommand root)
+    {
+        var names = new List<string>();
+        for (SymbolResult? current = result; current is CommandResult command && command.Command != root; current = current.Parent)
+        {
+            names.Insert(0, command.Command.Name + " ");
+        }
+
+        return string.Concat(names);
     }
 }
