@@ -15,7 +15,7 @@ internal sealed class SandboxLimitOptions
 
     private readonly Option<int> _timeout = new("--timeout-ms")
     {
-        Description = "Time budget of one policy call in milliseconds (the server's Sandbox:TimeoutMilliseconds).",
+        Description = "CPU time one policy call may use on its thread, in milliseconds (the server's Sandbox:TimeoutMilliseconds). A busy machine does not cause a timeout, so a timeout here is one in production too.",
         DefaultValueFactory = _ => Defaults.TimeoutMilliseconds,
         HelpName = "MS",
     };

@@ -10,6 +10,8 @@ using Pdp.Server.Admin;
 using Pdp.Server.Configuration;
 using Pdp.Server.Decisions;
 using Pdp.Server.Errors;
+using Pdp.Server.Identity;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Pdp.Server.Metrics;
 using Prometheus;
 using Pdp.Server.Policies;
@@ -59,20 +61,59 @@ public static class PdpServer
         builder.Services.AddSingleton<PolicyReloadStatus>();
         builder.Services.AddHostedService<PolicyReloadService>();
 
+        // Workload identity: the SVID and trust bundles are read before Kestrel is configured, since the
+        // listener needs them; a missing or broken file stops the start naming it.
+        var svids = settings.Tls.Enabled ? SvidSource.Load(settings.Tls) : null;
+        if (svids is not null)
+        {
+            builder.Services.AddSingleton(svids);
+            builder.Services.AddHostedService<SvidReloadService>();
+        }
+
+        builder.Services.AddSingleton(sp => new CallerIdentityInterceptor(svids, sp.GetRequiredService<PdpMetrics>(), sp.GetRequiredService<TimeProvider>()));
+
         builder.Services.AddGrpc(grpc =>
         {
             grpc.MaxReceiveMessageSize = settings.MaxMessageBytes;
             // Outermost first: metrics see the status the error mapping produced.
             grpc.Interceptors.Add<GrpcMetricsInterceptor>();
             grpc.Interceptors.Add<RpcErrorInterceptor>();
+            grpc.Interceptors.Add<CallerIdentityInterceptor>();
         });
         builder.Services.AddGrpcReflection();
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var address = IPAddress.TryParse(settings.ListenAddress, out var parsed) ? parsed : IPAddress.Loopback;
-            kestrel.Listen(address, settings.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+            if (settings.PlaintextGrpc)
+            {
+                kestrel.Listen(address, settings.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+            }
+
             kestrel.Listen(address, settings.AdminPort, listen => listen.Protocols = HttpProtocols.Http1);
+            if (svids is not null)
+            {
+                kestrel.Listen(address, settings.Tls.Port, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http2;
+                    listen.UseHttps(new HttpsConnectionAdapterOptions
+                    {
+                        ServerCertificateSelector = (_, _) => svids.ServerCertificate,
+                        // The handshake takes any certificate; every call then checks it against the SPIFFE
+                        // bundles and is refused with UNAUTHENTICATED (and counted) when it does not pass.
+                        ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+                        ClientCertificateValidation = (_, _, _) => true,
+                        SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
+                    });
+                });
+            }
+
+            if (!string.IsNullOrEmpty(settings.UnixSocket))
+            {
+                // A stale socket file from a previous run would make the bind fail.
+                File.Delete(settings.UnixSocket);
+                kestrel.ListenUnixSocket(settings.UnixSocket, listen => listen.Protocols = HttpProtocols.Http2);
+            }
         });
 
         var app = builder.Build();

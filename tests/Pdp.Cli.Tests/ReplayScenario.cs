@@ -243,7 +243,7 @@ internal static class ReplayScenario
             ["parameters"] = parameters,
             ["rationale"] = $"{type} on {id} proposed by the triage agent",
             ["confidence"] = confidence,
-            ["risk_score"] = 64,
+            ["risk_score"] = 64.0, // the server builds every number as a double
         },
         ["context"] = context,
     };

@@ -8,6 +8,7 @@ public sealed class UsageTests
     [InlineData("check")]
     [InlineData("eval")]
     [InlineData("test")]
+    [InlineData("replay")]
     public void Help_OnEachVerb_ExitsZeroAndShowsTheVerbsUsage(string verb)
     {
         var result = Cli.Run(verb, "--help");
@@ -28,6 +29,14 @@ public sealed class UsageTests
     [InlineData("test", "--timeout-ms")]
     [InlineData("test", "--memory-bytes")]
     [InlineData("eval", "--max-recursion")]
+    [InlineData("replay", "--audit")]
+    [InlineData("replay", "--json")]
+    [InlineData("replay", "--limit")]
+    [InlineData("replay", "--timeout-ms")]
+    [InlineData("replay", "overrides prevented: overridden decisions the candidate is stricter on")]
+    [InlineData("replay", "overrides caused: human-approved decisions the candidate would deny, plus human-rejected ones")]
+    [InlineData("replay", "reviews added: recorded allow or deny -> candidate require_human")]
+    [InlineData("replay", "reviews removed: recorded require_human -> candidate allow or deny")]
     public void Help_OnVerb_ListsItsOptions(string verb, string option)
     {
         var result = Cli.Run(verb, "-h");
@@ -42,7 +51,38 @@ public sealed class UsageTests
         var result = Cli.Run("--help");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.All(new[] { "check", "eval", "test" }, verb => Assert.Contains(verb, result.Out, StringComparison.Ordinal));
+        Assert.All(new[] { "check", "eval", "test", "replay", "audit" }, verb => Assert.Contains(verb, result.Out, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Help_OnAudit_ListsVerify()
+    {
+        var result = Cli.Run("audit", "--help");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains(result.OutLines, l => l.TrimStart().StartsWith("verify <FILE>", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Help_OnAuditVerify_ShowsItsUsage()
+    {
+        var result = Cli.Run("audit", "verify", "--help");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("pdp audit verify <FILE> [options]", result.Out, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { "audit" }, "pdp audit --help")]
+    [InlineData(new[] { "audit", "verify" }, "pdp audit verify --help")]
+    [InlineData(new[] { "audit", "frobnicate" }, "pdp audit --help")]
+    public void Run_AuditWithoutSubVerbOrFile_ExitsTwoPointingAtItsHelp(string[] args, string hint)
+    {
+        var result = Cli.Run(args);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Empty(result.Out);
+        Assert.Contains(hint, result.Error, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -71,6 +111,7 @@ public sealed class UsageTests
     [InlineData("check")]
     [InlineData("eval")]
     [InlineData("test")]
+    [InlineData("replay")]
     public void Run_VerbWithoutDirectory_ExitsTwo(string verb)
     {
         var result = Cli.Run(verb);

@@ -56,7 +56,7 @@ public sealed class MetricsTests : IAsyncLifetime
         Assert.Equal(6, Delta("pdp_decision_duration_seconds_count"));
         Assert.True(Delta("pdp_decision_duration_seconds_sum") > 0);
         Assert.Equal(6, Delta("pdp_grpc_requests_total", ("method", "/pdp.v1.DecisionService/Decide"), ("code", "OK")));
-        Assert.Equal(1, Delta("pdp_grpc_requests_total", ("method", "/pdp.v1.DecisionService/Decide"), ("code", "InvalidArgument")));
+        Assert.Equal(1, Delta("pdp_grpc_requests_total", ("method", "/pdp.v1.DecisionService/Decide"), ("code", "INVALID_ARGUMENT")));
         Assert.Equal(6, Delta("pdp_audit_records_total", ("type", "decision")));
         Assert.True(Delta("pdp_audit_fsyncs_total") >= 1);
         Assert.Equal(1, Delta("pdp_reviews_pending", ("policy", Policy)));

@@ -118,7 +118,7 @@ internal sealed class PdpTestServer : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

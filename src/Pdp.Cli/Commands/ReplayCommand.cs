@@ -36,12 +36,18 @@ internal static class ReplayCommand
         var sandbox = new SandboxLimitOptions();
         var command = new Command(
             "replay",
-            "Re-evaluate the decisions recorded in an audit trail against a candidate policy directory and report how verdicts change: a recorded -> candidate transition matrix, overall and per policy "
-            + $"({ReplayDefinitions.ByPolicy}), the changed decisions, and the effect on human overrides. "
-            + $"Overridden: {ReplayDefinitions.Overridden}. Overrides prevented: {ReplayDefinitions.Prevented}. Overrides caused: {ReplayDefinitions.Caused}. "
-            + $"Reviews added: {ReplayDefinitions.ReviewsAdded}. Reviews removed: {ReplayDefinitions.ReviewsRemoved}. "
-            + "Inputs are replayed as recorded, so paths the trail masks are masked in the replay too. "
-            + "Exit 0 when the replay ran (whatever changed), 2 if the directory cannot be loaded or the trail cannot be read or does not verify.")
+            "Re-evaluate the decisions recorded in an audit trail against a candidate policy directory and report how verdicts would change: "
+            + "totals, a recorded -> candidate transition matrix overall and per policy, the effect on human overrides, and the changed decisions. "
+            + "The trail must verify; inputs are replayed as recorded (already redacted), with Date.now() at the recorded decision time. "
+            + "Exit 0 when the replay ran (whatever changed), 2 if the directory cannot be loaded or the trail cannot be read or does not verify."
+            + Environment.NewLine + Environment.NewLine + "Figures:"
+            + Line("per policy", ReplayDefinitions.ByPolicy)
+            + Line("human outcome", ReplayDefinitions.HumanOutcome)
+            + Line("overridden", ReplayDefinitions.Overridden)
+            + Line("overrides prevented", ReplayDefinitions.Prevented)
+            + Line("overrides caused", ReplayDefinitions.Caused)
+            + Line("reviews added", ReplayDefinitions.ReviewsAdded)
+            + Line("reviews removed", ReplayDefinitions.ReviewsRemoved))
         {
             directory,
             audit,
@@ -58,6 +64,8 @@ internal static class ReplayCommand
             sandbox.Read(parse, io)));
         return command;
     }
+
+    private static string Line(string figure, string definition) => $"{Environment.NewLine}  {figure}: {definition}";
 
     private static int Run(CliIo io, string directory, string trail, bool json, int limit, SandboxOptions? sandbox)
     {
@@ -111,14 +119,14 @@ internal static class ReplayCommand
             io.Fail("the audit trail changed while it was read, so it is not replayed; replay a copy that nobody is writing");
             return ExitCodes.Usage;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            io.Fail($"cannot read audit trail '{trail}': {e.Message}");
-            return ExitCodes.Usage;
-        }
         catch (InvalidDataException e)
         {
             io.Fail($"audit trail '{trail}': {e.Message}");
+            return ExitCodes.Usage;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            io.Fail($"cannot read audit trail '{trail}': {e.Message}");
             return ExitCodes.Usage;
         }
 

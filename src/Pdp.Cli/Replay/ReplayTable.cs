@@ -42,6 +42,7 @@ internal static class ReplayTable
         policies.Write(writer, Indent);
         writer.WriteLine();
         writer.WriteLine("human outcomes: " + string.Join(", ", HumanOutcomeText.All.Select(o => $"{o.ToText()} {report.CountOf(o)}")));
+        writer.WriteLine();
         new TextTable("override impact", "count", "definition")
             .Add("overridden", report.Overridden, ReplayDefinitions.Overridden)
             .Add("overrides prevented", report.OverridesPrevented, ReplayDefinitions.Prevented)
@@ -76,7 +77,7 @@ internal static class ReplayTable
             return;
         }
 
-        var list = new TextTable("decision", "action", "recorded -> candidate", "human", "policy", "effects", "reason");
+        var list = new TextTable("decision", "action", "recorded -> candidate", "human", "candidate policy", "effects", "reason");
         foreach (var decision in shown)
         {
             var effects = string.Join(",", decision.Effects());

@@ -66,7 +66,8 @@ internal static class FrozenJsonConverter
             case JsonValueKind.False:
                 return JsBoolean.False;
             case JsonValueKind.Number:
-                return JsNumber.Create(value.GetValue<double>());
+                // A node built in code may hold any CLR number type; one parsed from text holds a JsonElement.
+                return JsNumber.Create(value.TryGetValue<double>(out var number) ? number : double.Parse(value.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture));
             default:
                 return JsValue.Null;
         }

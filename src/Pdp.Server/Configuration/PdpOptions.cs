@@ -19,6 +19,14 @@ public sealed class PdpOptions
     /// <summary>gRPC port (HTTP/2 without TLS). Default 50051.</summary>
     public int GrpcPort { get; set; } = 50051;
 
+    /// <summary>Serve gRPC over plaintext TCP on <see cref="GrpcPort"/> (callers are unauthenticated there). Default true.</summary>
+    public bool PlaintextGrpc { get; set; } = true;
+
+    /// <summary>Path of a Unix domain socket serving gRPC, for a sidecar whose app shares its file system. Default none.</summary>
+    public string UnixSocket { get; set; } = string.Empty;
+
+    public TlsOptions Tls { get; set; } = new();
+
     /// <summary>Admin port (HTTP/1.1: /healthz, /readyz, /metrics). Default 8282.</summary>
     public int AdminPort { get; set; } = 8282;
 
@@ -67,6 +75,12 @@ public sealed class ReviewOptions
     /// metrics: too fast to have been a real review. Default 10 s.
     /// </summary>
     public int MinSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// SPIFFE IDs (exact, or ending in <c>/*</c> for everything below a path) allowed to record
+    /// dispositions when mTLS is on. Empty: with mTLS on, nobody may, which fails safe.
+    /// </summary>
+    public IList<string> Recorders { get; } = [];
 
     /// <summary>How often pending reviews are checked for expiry. Default 1000 ms.</summary>
     public int ExpirySweepMilliseconds { get; set; } = 1000;

@@ -60,6 +60,39 @@ public sealed class PdpOptionsValidator : IValidateOptions<PdpOptions>
             failures.Add("Pdp:Review:ExpirySweepMilliseconds must be 10..60000 and RetainDecisions 1..10000000.");
         }
 
+        if (options.Tls.Enabled)
+        {
+            CheckPort(options.Tls.Port, "Tls:Port", failures);
+            if (string.IsNullOrWhiteSpace(options.Tls.CertificatePath) || string.IsNullOrWhiteSpace(options.Tls.KeyPath))
+            {
+                failures.Add("Pdp:Tls:CertificatePath and Pdp:Tls:KeyPath are required when Pdp:Tls:Enabled is true.");
+            }
+
+            if (options.Tls.TrustDomains.Count == 0)
+            {
+                failures.Add("Pdp:Tls:TrustDomains must name at least one trust domain and its bundle when Pdp:Tls:Enabled is true.");
+            }
+
+            if (options.Tls.ReloadSeconds is < 1 or > 3600)
+            {
+                failures.Add("Pdp:Tls:ReloadSeconds must be between 1 and 3600.");
+            }
+        }
+
+        foreach (var recorder in options.Review.Recorders)
+        {
+            var id = recorder.EndsWith("/*", StringComparison.Ordinal) ? recorder[..^2] : recorder;
+            if (!Identity.SpiffeId.TryParse(id, out _, out var error))
+            {
+                failures.Add($"Pdp:Review:Recorders: '{recorder}' {error}.");
+            }
+        }
+
+        if (!options.PlaintextGrpc && !options.Tls.Enabled && string.IsNullOrEmpty(options.UnixSocket))
+        {
+            failures.Add("With Pdp:PlaintextGrpc false, enable Pdp:Tls or Pdp:UnixSocket: the server would have no gRPC listener.");
+        }
+
         if (options.Audit.Durability is not ("durable" or "buffered"))
         {
             failures.Add($"Pdp:Audit:Durability '{options.Audit.Durability}' must be durable or buffered.");

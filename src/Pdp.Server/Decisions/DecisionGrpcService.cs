@@ -7,6 +7,7 @@ using Pdp.Evaluation.Results;
 using Pdp.Server.Auditing;
 using Pdp.Server.Configuration;
 using Pdp.Server.Errors;
+using Pdp.Server.Identity;
 using Pdp.Server.Logging;
 using Pdp.Server.Metrics;
 using Pdp.Server.Policies;
@@ -44,7 +45,7 @@ public sealed class DecisionGrpcService(
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var parameters = request.Parameters is null ? null : _inputs.Struct(request.Parameters, "parameters");
-        var command = new DispositionCommand(request.DecisionId, request.Reviewer, DecisionRecordMapper.FromContract(request.Outcome), request.Justification, parameters);
+        var command = new DispositionCommand(request.DecisionId, request.Reviewer, DecisionRecordMapper.FromContract(request.Outcome), request.Justification, parameters, CallerIdentityInterceptor.Of(context));
         var (disposition, entry) = await reviews.RecordAsync(command, context.CancellationToken).ConfigureAwait(false);
         return new RecordDispositionResponse
         {
@@ -107,11 +108,6 @@ public sealed class DecisionGrpcService(
         }
     }
 
-    private static JsonObject CallerFacts(ServerCallContext context) => new()
-    {
-        // Plaintext TCP proves nothing about who is calling; policies must treat it as such.
-        ["authenticated"] = false,
-        ["transport"] = "tcp",
-        ["address"] = context.GetHttpContext().Connection.RemoteIpAddress?.ToString() ?? string.Empty,
-    };
+    // Who the transport says is calling (a verified SPIFFE ID, Unix peer credentials, or nothing).
+    private static JsonObject CallerFacts(ServerCallContext context) => CallerIdentityInterceptor.Of(context).ToInput();
 }

@@ -24,6 +24,7 @@ public static class RpcErrorMapping
             RefusalKind.PermissionDenied => StatusCode.PermissionDenied,
             _ => StatusCode.FailedPrecondition,
         }, e.Message),
+        Identity.SvidRejectedException e => new Status(StatusCode.Unauthenticated, e.Message),
         AuditWriteException => new Status(StatusCode.Unavailable, "the audit trail cannot be written; nothing was decided or recorded (failing closed)"),
         OperationCanceledException => new Status(StatusCode.Cancelled, "the call was cancelled"),
         _ => new Status(StatusCode.Internal, "internal error"),

@@ -57,4 +57,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(106, LogLevel.Information, "Policy reload requested by {Trigger}")]
     public static partial void PolicyReloadRequested(ILogger logger, Pdp.Server.Policies.ReloadTrigger trigger);
+
+    [LoggerMessage(40, LogLevel.Information, "Workload identity rotated: now presenting {Subject}, valid until {NotAfter}")]
+    public static partial void SvidRotated(ILogger logger, string subject, DateTime notAfter);
 }

@@ -28,7 +28,7 @@ public sealed class GrpcMetricsInterceptor(PdpMetrics metrics) : Interceptor
         }
         finally
         {
-            metrics.GrpcRequests.WithLabels(context.Method, code.ToString()).Inc();
+            metrics.GrpcRequests.WithLabels(context.Method, PdpMetrics.CodeName(code)).Inc();
         }
     }
 
@@ -49,7 +49,7 @@ public sealed class GrpcMetricsInterceptor(PdpMetrics metrics) : Interceptor
         }
         finally
         {
-            metrics.GrpcRequests.WithLabels(context.Method, code.ToString()).Inc();
+            metrics.GrpcRequests.WithLabels(context.Method, PdpMetrics.CodeName(code)).Inc();
         }
     }
 }

@@ -5,7 +5,7 @@ using Pdp.Server.Reviews;
 namespace Pdp.Server.Metrics;
 
 /// <summary>Wires the metrics to what they describe: revisions as they activate, and the gauges read at scrape time.</summary>
-public sealed class MetricsStartupService(PdpMetrics metrics, PolicyStore policies, IDecisionStore store, AuditTrailHost trail) : IHostedService
+public sealed class MetricsStartupService(PdpMetrics metrics, PolicyStore policies, IDecisionStore store, AuditTrailHost trail, PolicyReloadStatus reloads) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -18,6 +18,10 @@ public sealed class MetricsStartupService(PdpMetrics metrics, PolicyStore polici
         metrics.Registry.AddBeforeCollectCallback(() =>
         {
             metrics.RefreshPending(store);
+            var status = reloads.Current;
+            metrics.Reloads.WithLabels("activated").IncTo(status.Activations);
+            metrics.Reloads.WithLabels("unchanged").IncTo(status.Successes - status.Activations);
+            metrics.Reloads.WithLabels("refused").IncTo(status.Failures);
             if (trail.IsOpen)
             {
                 metrics.AuditFsyncs.IncTo(trail.Trail.FsyncCount);

@@ -49,6 +49,16 @@ public sealed class PdpMetrics
         AuditRecords = factory.CreateCounter("pdp_audit_records_total", "Records written to the audit trail by type.", ["type"]);
         AuditFsyncs = factory.CreateCounter("pdp_audit_fsyncs_total", "fsync calls of the audit trail (group commit shares one among many records).");
         AuditFailures = factory.CreateCounter("pdp_audit_write_failures_total", "Audit trail writes that failed.");
+        AuthenticationFailures = factory.CreateCounter("pdp_authentication_failures_total", "mTLS calls refused because the client certificate is not an acceptable SVID, by reason.", ["reason"]);
+        foreach (var reason in Enum.GetNames<Identity.SvidRejection>())
+        {
+            AuthenticationFailures.WithLabels(SnakeCase(reason));
+        }
+
+        foreach (var type in new[] { "decision", "disposition", "expiry", "refusal", "policy_load" })
+        {
+            AuditRecords.WithLabels(type);
+        }
     }
 
     public CollectorRegistry Registry { get; }
@@ -86,6 +96,8 @@ public sealed class PdpMetrics
     public Counter AuditFsyncs { get; }
 
     public Counter AuditFailures { get; }
+
+    public Counter AuthenticationFailures { get; }
 
     public MetricLabels Labels => _labels;
 
@@ -174,6 +186,31 @@ public sealed class PdpMetrics
         {
             PendingReviews.WithLabels(policy).Set(count);
         }
+    }
+
+    /// <summary>The canonical gRPC name of a status code (<c>INVALID_ARGUMENT</c>), as other gRPC tooling labels it.</summary>
+    public static string CodeName(Grpc.Core.StatusCode code) => SnakeCase(code.ToString()).ToUpperInvariant();
+
+    /// <summary><c>NoCertificate</c> → <c>no_certificate</c>: label values are snake_case like every other.</summary>
+    public static string SnakeCase(string pascal)
+    {
+        ArgumentNullException.ThrowIfNull(pascal);
+        var builder = new System.Text.StringBuilder(pascal.Length + 4);
+        for (var i = 0; i < pascal.Length; i++)
+        {
+            // A word starts at an upper-case letter after a lower-case one, or at the last capital of an
+            // acronym that a lower-case letter follows ("NotALeaf" → not_a_leaf, "OK" → ok).
+            var startsWord = i > 0 && char.IsUpper(pascal[i])
+                && (char.IsLower(pascal[i - 1]) || (i + 1 < pascal.Length && char.IsLower(pascal[i + 1])));
+            if (startsWord)
+            {
+                builder.Append('_');
+            }
+
+            builder.Append(char.ToLowerInvariant(pascal[i]));
+        }
+
+        return builder.ToString();
     }
 
     private static string ErrorKind(PolicyErrorKind kind) => kind switch

@@ -46,8 +46,9 @@ public static class DispositionRules
         }
     }
 
-    public static DispositionTransition Check(DecisionEntry decision, ReviewSnapshot review, DispositionCommand command, IReadOnlyCollection<string>? groupMembers, DateTimeOffset now)
+    public static DispositionTransition Check(DecisionEntry decision, ReviewSnapshot review, DispositionCommand command, IReadOnlyCollection<string>? groupMembers, RecorderPolicy recorders, DateTimeOffset now)
     {
+        ArgumentNullException.ThrowIfNull(recorders);
         ArgumentNullException.ThrowIfNull(decision);
         ArgumentNullException.ThrowIfNull(review);
         ArgumentNullException.ThrowIfNull(command);
@@ -55,6 +56,7 @@ public static class DispositionRules
         var outcome = command.Outcome!.Value;
         CheckState(decision, review, outcome, now);
         CheckSeparationOfDuties(decision, command.Reviewer, groupMembers);
+        CheckRecorder(decision, command.Caller, recorders);
         switch (outcome)
         {
             case ReviewOutcome.Reversed:
@@ -119,6 +121,34 @@ public static class DispositionRules
         }
     }
 
+    /// <summary>
+    /// Separation of duties between workloads: the workload that asked for a decision never records its
+    /// disposition, and with mTLS on only the configured recorder workloads may record any.
+    /// </summary>
+    private static void CheckRecorder(DecisionEntry decision, Identity.CallerIdentity caller, RecorderPolicy recorders)
+    {
+        var requester = decision.RecordedInput["caller"]?["spiffe_id"]?.GetValue<string>();
+        if (caller.Spiffe is { } spiffe && string.Equals(requester, spiffe.ToString(), StringComparison.Ordinal))
+        {
+            throw new ReviewRefusedException(RefusalKind.PermissionDenied, $"caller: {spiffe} requested this decision and cannot record its disposition");
+        }
+
+        if (!recorders.MtlsRequired)
+        {
+            return;
+        }
+
+        if (caller.Spiffe is null || !caller.Authenticated)
+        {
+            throw new ReviewRefusedException(RefusalKind.PermissionDenied, "caller: with mTLS on, dispositions are recorded only over mTLS by a workload listed in Pdp:Review:Recorders");
+        }
+
+        if (!recorders.Allowed.Any(caller.Spiffe.Matches))
+        {
+            throw new ReviewRefusedException(RefusalKind.PermissionDenied, $"caller: {caller.Spiffe} is not listed in Pdp:Review:Recorders");
+        }
+    }
+
     private static void CheckSeparationOfDuties(DecisionEntry decision, string reviewer, IReadOnlyCollection<string>? groupMembers)
     {
         if (string.Equals(reviewer, decision.AgentId, StringComparison.OrdinalIgnoreCase))
@@ -137,3 +167,6 @@ public static class DispositionRules
         }
     }
 }
+
+/// <summary>Which workloads may record dispositions: with mTLS on, only those matching <see cref="Allowed"/>.</summary>
+public sealed record RecorderPolicy(bool MtlsRequired, IReadOnlyList<string> Allowed);

@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
 using Pdp.Server.Auditing;
+using Pdp.Server.Configuration;
 using Pdp.Server.Logging;
 using Pdp.Server.Metrics;
 using Pdp.Server.Policies;
@@ -12,8 +14,10 @@ namespace Pdp.Server.Reviews;
 /// before it changes state or is acknowledged; refusals of real decisions are recorded too. Also
 /// expires reviews nobody settled in time.
 /// </summary>
-public sealed class ReviewService(IDecisionStore store, DecisionRecorder recorder, PolicyStore policies, PdpMetrics metrics, TimeProvider time, ILogger<ReviewService> logger)
+public sealed class ReviewService(IDecisionStore store, DecisionRecorder recorder, PolicyStore policies, PdpMetrics metrics, IOptions<PdpOptions> options, TimeProvider time, ILogger<ReviewService> logger)
 {
+    private readonly RecorderPolicy _recorders = new(options.Value.Tls.Enabled, [.. options.Value.Review.Recorders]);
+
     public async Task<(DispositionEntry Disposition, DecisionEntry Decision)> RecordAsync(DispositionCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
@@ -27,7 +31,7 @@ public sealed class ReviewService(IDecisionStore store, DecisionRecorder recorde
             DispositionTransition transition;
             try
             {
-                transition = DispositionRules.Check(entry, entry.Snapshot, command, GroupMembers(entry.ApproverGroup), now);
+                transition = DispositionRules.Check(entry, entry.Snapshot, command, GroupMembers(entry.ApproverGroup), _recorders, now);
             }
             catch (ReviewRefusedException refusal)
             {

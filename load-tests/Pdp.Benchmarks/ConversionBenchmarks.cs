@@ -1,0 +1,54 @@
+using System.Text.Json.Nodes;
+using BenchmarkDotNet.Attributes;
+using Pdp.Contracts.V1;
+using Pdp.Policies.Sandbox;
+using Pdp.Server.Decisions;
+
+namespace Pdp.Benchmarks;
+
+/// <summary>
+/// Input conversion, per input: the request message into the <c>input</c> document (<see cref="DecisionInputBuilder"/>),
+/// and that document into frozen engine values (<see cref="SandboxEngine.ToFrozenValue"/>).
+/// </summary>
+[MemoryDiagnoser]
+public class ConversionBenchmarks
+{
+    private DecideRequest[] _requests = null!;
+    private JsonObject[] _documents = null!;
+    private SandboxEngine _engine = null!;
+    private readonly DecisionInputBuilder _builder = new(20);
+    private readonly JsonObject _caller = BenchmarkInputs.Caller();
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _requests = BenchmarkInputs.Requests();
+        _documents = [.. BenchmarkInputs.Evaluations(_requests).Select(e => e.Input)];
+        _engine = new SandboxEngine(new SandboxOptions());
+    }
+
+    [Benchmark(OperationsPerInvoke = BenchmarkInputs.Count)]
+    public int RequestToDocument()
+    {
+        var n = 0;
+        var now = DateTimeOffset.UtcNow;
+        foreach (var request in _requests)
+        {
+            n += _builder.Build(request, "01a21992-bdac-75b2-bcdf-def04966e23e", now, new JsonObject { ["authenticated"] = false }).Count;
+        }
+
+        return n;
+    }
+
+    [Benchmark(OperationsPerInvoke = BenchmarkInputs.Count)]
+    public int DocumentToFrozenValue()
+    {
+        var n = 0;
+        foreach (var document in _documents)
+        {
+            n += _engine.ToFrozenValue(document) is Jint.Native.Object.ObjectInstance ? 1 : 0;
+        }
+
+        return n;
+    }
+}
