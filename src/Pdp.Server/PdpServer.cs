@@ -49,6 +49,7 @@ public static class PdpServer
         builder.Services.AddSingleton<DecisionRecorder>();
         builder.Services.AddSingleton<IDecisionStore, InMemoryDecisionStore>();
         builder.Services.AddSingleton<ReviewService>();
+        builder.Services.AddSingleton<DecisionMaker>();
         builder.Services.AddSingleton(sp => new PdpMetrics(TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<PdpOptions>>().Value.Review.MinSeconds)));
         builder.Services.AddHostedService<MetricsStartupService>();
         builder.Services.AddHostedService<TrailStartupService>();

@@ -1,34 +1,21 @@
-using System.Text.Json.Nodes;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Pdp.Contracts.V1;
-using Pdp.Evaluation;
-using Pdp.Evaluation.Results;
-using Pdp.Server.Auditing;
 using Pdp.Server.Configuration;
-using Pdp.Server.Errors;
 using Pdp.Server.Identity;
-using Pdp.Server.Logging;
-using Pdp.Server.Metrics;
-using Pdp.Server.Policies;
 using Pdp.Server.Reviews;
 
 namespace Pdp.Server.Decisions;
 
 /// <summary>
 /// The gRPC edge of decisions and reviews: validate, evaluate, record durably, answer. Failures are
-/// mapped to statuses by <see cref="RpcErrorInterceptor"/>.
+/// mapped to statuses by <see cref="Errors.RpcErrorInterceptor"/>.
 /// </summary>
 public sealed class DecisionGrpcService(
-    PolicyStore policies,
+    DecisionMaker maker,
     IdempotencyCache idempotency,
-    IDecisionStore decisions,
-    DecisionRecorder recorder,
     ReviewService reviews,
-    PdpMetrics metrics,
-    IOptions<PdpOptions> options,
-    TimeProvider time,
-    ILogger<DecisionGrpcService> logger) : DecisionService.DecisionServiceBase
+    IOptions<PdpOptions> options) : DecisionService.DecisionServiceBase
 {
     private readonly DecisionInputBuilder _inputs = new(options.Value.MaxStructDepth);
 
@@ -74,40 +61,9 @@ public sealed class DecisionGrpcService(
 
     private async Task<DecideResponse> DecideNowAsync(DecideRequest request, byte[] requestDigest, ServerCallContext context)
     {
-        var evaluator = policies.Current ?? throw new NotReadyException();
-        context.CancellationToken.ThrowIfCancellationRequested();
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var now = time.GetUtcNow();
-        var decisionId = Guid.CreateVersion7(now).ToString();
-        var input = _inputs.Build(request, decisionId, now, CallerFacts(context));
-        var decision = evaluator.Evaluate(new EvaluationRequest(input, request.Action.Type, now));
-        LogFailures(decision, decisionId);
-
-        var response = DecisionResponseMapper.ToResponse(decision, decisionId, now);
-        var approverGroup = decision.Verdict == Pdp.Evaluation.Results.Verdict.RequireHuman
-            ? decision.ApproverGroup
-            : evaluator.PolicySet.Find(decision.DecidingPolicyId ?? string.Empty)?.Metadata.ApproverGroup ?? string.Empty;
-        var entry = new DecisionEntry(decisionId, now, recorder.Redact(input, evaluator), response, decision.DecidingPolicyId ?? DecisionCombiner.DefaultPolicyId, approverGroup, ActionDigest.Of(input));
-
-        // Nothing is answered that is not on record: the decision is durable before the caller hears it.
-        await recorder.RecordDecisionAsync(entry, decision, Convert.ToHexStringLower(requestDigest), CancellationToken.None).ConfigureAwait(false);
-        decisions.Add(entry);
-        metrics.RecordDecision(decision, request.Action.Type, System.Diagnostics.Stopwatch.GetElapsedTime(started));
-        ServerLog.DecisionMade(logger, decisionId, decision.Verdict.ToText(), request.Action.Type, decision.DecidingPolicyId ?? DecisionCombiner.DefaultPolicyId, decision.PolicyRevision);
-        return response;
+        var proposal = _inputs.Build(request);
+        var outcome = await maker.DecideAsync(proposal, CallerIdentityInterceptor.Of(context), Convert.ToHexStringLower(requestDigest), context.CancellationToken).ConfigureAwait(false);
+        return outcome.Response;
     }
 
-    private void LogFailures(Decision decision, string decisionId)
-    {
-        foreach (var outcome in decision.Outcomes)
-        {
-            if (outcome.Error != PolicyErrorKind.None)
-            {
-                ServerLog.PolicyFailed(logger, outcome.PolicyId, outcome.Error.ToString(), decisionId);
-            }
-        }
-    }
-
-    // Who the transport says is calling (a verified SPIFFE ID, Unix peer credentials, or nothing).
-    private static JsonObject CallerFacts(ServerCallContext context) => CallerIdentityInterceptor.Of(context).ToInput();
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Google.Protobuf.WellKnownTypes;
 using Pdp.Contracts.V1;
@@ -17,7 +16,8 @@ public sealed class DecisionInputBuilder(int maxStructDepth)
     public const int MaxIdLength = 256;
     public const int MaxTextLength = 4096;
 
-    public JsonObject Build(DecideRequest request, string decisionId, DateTimeOffset time, JsonObject caller)
+    /// <summary>The proposal part of the input (request_id, agent, action, context); <see cref="DecisionMaker"/> adds the server facts.</summary>
+    public JsonObject Build(DecideRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var action = request.Action ?? throw new RequestValidationException("action", "is required");
@@ -36,8 +36,6 @@ public sealed class DecisionInputBuilder(int maxStructDepth)
         var target = action.Target ?? new Target();
         return new JsonObject
         {
-            ["decision_id"] = decisionId,
-            ["time"] = time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
             ["request_id"] = request.RequestId,
             ["agent"] = new JsonObject
             {
@@ -62,7 +60,6 @@ public sealed class DecisionInputBuilder(int maxStructDepth)
                 ["risk_score"] = InRange(action.RiskScore, "action.risk_score", 0, 100),
             },
             ["context"] = Struct(request.Context, "context"),
-            ["caller"] = caller,
         };
     }
 
