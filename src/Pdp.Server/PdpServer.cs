@@ -5,12 +5,15 @@ using Microsoft.Extensions.Options;
 using Pdp.Audit;
 using Pdp.Policies.Loading;
 using Pdp.Server.Auditing;
+using Pdp.Server.AuthZen;
 using Pdp.Server.Reviews;
 using Pdp.Server.Admin;
 using Pdp.Server.Configuration;
 using Pdp.Server.Decisions;
 using Pdp.Server.Errors;
+using Pdp.Server.Hosting;
 using Pdp.Server.Identity;
+using Pdp.Server.Mesh;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Pdp.Server.Metrics;
 using Prometheus;
@@ -50,6 +53,7 @@ public static class PdpServer
         builder.Services.AddSingleton<IDecisionStore, InMemoryDecisionStore>();
         builder.Services.AddSingleton<ReviewService>();
         builder.Services.AddSingleton<DecisionMaker>();
+        builder.Services.AddSingleton<AdmissionControl>();
         builder.Services.AddSingleton(sp => new PdpMetrics(TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<PdpOptions>>().Value.Review.MinSeconds)));
         builder.Services.AddHostedService<MetricsStartupService>();
         builder.Services.AddHostedService<TrailStartupService>();
@@ -81,6 +85,7 @@ public static class PdpServer
             grpc.Interceptors.Add<RpcErrorInterceptor>();
             grpc.Interceptors.Add<CallerIdentityInterceptor>();
         });
+        builder.Services.UseClearStatusBinding();
         builder.Services.AddGrpcReflection();
 
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -117,7 +122,16 @@ public static class PdpServer
             }
         });
 
+        // Envoy external authorization (envoy.service.auth.v3.Authorization on every gRPC listener; see Mesh/):
+        // its services before the build, its gRPC service mapped right after it.
+        builder.Services.AddEnvoyAuthorization();
+
+        // AuthZEN (OpenID Authorization API 1.0) on its own listener, Pdp:AuthZen:Port: the listener and the
+        // evaluator before the build, its endpoints (answering on that listener only) after. See AuthZen/.
+        builder.AddAuthZen(settings);
         var app = builder.Build();
+        app.MapAuthZen();
+        app.MapEnvoyAuthorization(settings.Envoy);
         app.MapGrpcService<DecisionGrpcService>();
         app.MapGrpcService<HealthServiceImpl>();
         app.MapGrpcReflectionService();

@@ -1,6 +1,13 @@
 using Microsoft.Extensions.Options;
 using Pdp.Policies.Loading;
 using Pdp.Server;
+using Pdp.Server.Admin;
+
+// Container and exec-probe health check: no server, just a GET of the admin port's /readyz (or the path given).
+if (args is [HealthCheckCommand.Flag, .. var rest])
+{
+    return await HealthCheckCommand.RunAsync(rest, Console.Out);
+}
 
 try
 {

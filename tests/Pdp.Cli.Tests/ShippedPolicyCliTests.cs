@@ -52,7 +52,8 @@ public sealed class ShippedPolicyCliTests
                 "confidence": 0.95,
                 "risk_score": 72
               },
-              "context": { "environment": "production", "incident_id": "INC-1234" }
+              "context": { "environment": "production", "incident_id": "INC-1234" },
+              "caller": { "authenticated": true, "transport": "mtls", "spiffe_id": "spiffe://example.org/agents/triage-bot", "trust_domain": "example.org" }
             }
             """;
 

@@ -26,6 +26,12 @@ public sealed class DecisionRecorder(IAuditTrail trail, PdpMetrics metrics, IOpt
     public const string RefusalType = "refusal";
     public const string PolicyLoadType = "policy_load";
 
+    /// <summary>An approved decision's one use by the request it approved (Envoy retry); replayed on restart.</summary>
+    public const string ApprovalUseType = "approval_use";
+
+    /// <summary>A request a front door (Envoy Check) denied without a policy decision: malformed, unmapped, or a refused approval.</summary>
+    public const string CheckRefusalType = "check_refusal";
+
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithPreserveProtoFieldNames(true));
     private readonly IReadOnlyList<string> _configuredRedactions = [.. options.Value.Audit.Redact];
 
@@ -103,6 +109,42 @@ public sealed class DecisionRecorder(IAuditTrail trail, PdpMetrics metrics, IOpt
             ["reason"] = refusal.Message,
         };
         await AppendAsync(RefusalType, payload, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Records that <paramref name="entry"/>'s approval was used by the request whose (redacted) input is <paramref name="recordedInput"/>.</summary>
+    public async Task<long> RecordApprovalUseAsync(DecisionEntry entry, string useId, DateTimeOffset at, JsonObject recordedInput, string actionDigest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(recordedInput);
+        var payload = new JsonObject
+        {
+            ["decision_id"] = entry.DecisionId,
+            ["use_id"] = useId,
+            ["used_at"] = Time(at),
+            ["action_digest"] = actionDigest,
+            ["approved_digest"] = entry.Snapshot.ApprovedDigest,
+            ["input"] = recordedInput.DeepClone(),
+        };
+        return await AppendAsync(ApprovalUseType, payload, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Records a request denied before (or instead of) a policy decision: <paramref name="kind"/> says why
+    /// (<c>malformed</c>, <c>unknown_action</c>, <c>approval</c>, …), <paramref name="decisionId"/> names the
+    /// approval it carried (or is empty), <paramref name="recordedInput"/> is its redacted input when it had one.
+    /// </summary>
+    public async Task<long> RecordCheckRefusalAsync(string refusalId, DateTimeOffset at, string kind, string reason, string decisionId, JsonObject? recordedInput, CancellationToken cancellationToken)
+    {
+        var payload = new JsonObject
+        {
+            ["refusal_id"] = refusalId,
+            ["refused_at"] = Time(at),
+            ["kind"] = kind,
+            ["reason"] = reason,
+            ["decision_id"] = decisionId,
+            ["input"] = recordedInput?.DeepClone(),
+        };
+        return await AppendAsync(CheckRefusalType, payload, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task RecordPolicyLoadAsync(PolicyEvaluator evaluator, string origin, CancellationToken cancellationToken)

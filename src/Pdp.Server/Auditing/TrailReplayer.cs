@@ -9,8 +9,8 @@ using Pdp.Server.Reviews;
 namespace Pdp.Server.Auditing;
 
 /// <summary>
-/// Rebuilds what the server remembers — decisions, pending and settled reviews, the idempotency
-/// window — from the audit trail, so a restart (or a crash) loses none of it.
+/// Rebuilds what the server remembers — decisions, pending and settled reviews, used approvals, the
+/// idempotency window — from the audit trail, so a restart (or a crash) loses none of it.
 /// </summary>
 public static class TrailReplayer
 {
@@ -43,6 +43,10 @@ public static class TrailReplayer
                     var at = Time(payload, "expired_at");
                     expired.Apply(new DispositionEntry(ServerReviewer, ReviewOutcome.Expired, "no disposition before the review expired", at, string.Empty, null, record.Seq), ReviewState.Expired, at, string.Empty);
                     dispositions++;
+                    break;
+                case DecisionRecorder.ApprovalUseType when store.Find(Text(payload, "decision_id")) is { } approved:
+                    // A used approval stays used across restarts: replaying the use is what refuses a second one.
+                    _ = (new ApprovalUse(Text(payload, "use_id"), Time(payload, "used_at"), Text(payload, "action_digest"), record.Seq));
                     break;
             }
         }

@@ -57,9 +57,17 @@ public sealed class PdpOptions
 
     public AuditOptions Audit { get; set; } = new();
 
+    public OverloadOptions Overload { get; set; } = new();
+
     public SandboxOptions Sandbox { get; set; } = new();
 
     public ReloadOptions Reload { get; set; } = new();
+
+    /// <summary>Envoy external authorization (<c>Pdp:Envoy</c>, served on the gRPC listeners).</summary>
+    public EnvoyOptions Envoy { get; set; } = new();
+
+    /// <summary>The OpenID AuthZEN Authorization API listener (<c>Pdp:AuthZen</c>).</summary>
+    public AuthZenOptions AuthZen { get; set; } = new();
 }
 
 public sealed class ReviewOptions

@@ -93,6 +93,11 @@ public sealed class PdpOptionsValidator : IValidateOptions<PdpOptions>
             failures.Add("With Pdp:PlaintextGrpc false, enable Pdp:Tls or Pdp:UnixSocket: the server would have no gRPC listener.");
         }
 
+        if (options.Overload.MaxConcurrentDecisions is < 1 or > 10_000 || options.Overload.MaxQueuedDecisions is < 0 or > 100_000 || options.Overload.MaxQueueWaitMilliseconds is < 0 or > 60_000)
+        {
+            failures.Add("Pdp:Overload: MaxConcurrentDecisions must be 1..10000, MaxQueuedDecisions 0..100000, MaxQueueWaitMilliseconds 0..60000.");
+        }
+
         if (options.Audit.Durability is not ("durable" or "buffered"))
         {
             failures.Add($"Pdp:Audit:Durability '{options.Audit.Durability}' must be durable or buffered.");
@@ -105,7 +110,11 @@ public sealed class PdpOptionsValidator : IValidateOptions<PdpOptions>
             failures.Add("Pdp:Reload:DebounceMilliseconds must be 0..60000 and Pdp:Reload:PollSeconds 0..86400 (0 disables polling).");
         }
 
+        // Envoy external authorization (src/Pdp.Server/Mesh).
+        failures.AddRange(options.Envoy.Validate().Select(p => "Pdp:Envoy:" + p));
+
         failures.AddRange(ToEvaluationOptions(options).Validate().Select(p => "Pdp:" + p));
+        failures.AddRange(options.AuthZen.Validate(options));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

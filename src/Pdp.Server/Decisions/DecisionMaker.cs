@@ -27,6 +27,7 @@ public sealed class DecisionMaker(
     IDecisionStore decisions,
     DecisionRecorder recorder,
     PdpMetrics metrics,
+    AdmissionControl admission,
     TimeProvider time,
     ILogger<DecisionMaker> logger)
 {
@@ -46,6 +47,10 @@ public sealed class DecisionMaker(
             throw new RequestValidationException("action.type", $"must be dotted lowercase segments such as 'iam.account.disable', at most {ActionType.MaxLength} characters");
         }
 
+        using var slot = await admission.AdmitAsync(cancellationToken).ConfigureAwait(false);
+
+        // A call whose deadline passed while it waited is not evaluated: nobody is there to act on the answer.
+        cancellationToken.ThrowIfCancellationRequested();
         var started = Stopwatch.GetTimestamp();
         var now = time.GetUtcNow();
         var decisionId = Guid.CreateVersion7(now).ToString();

@@ -17,6 +17,7 @@ public static class RpcErrorMapping
         RequestValidationException e => new Status(StatusCode.InvalidArgument, e.Message),
         IdempotencyConflictException e => new Status(StatusCode.AlreadyExists, e.Message),
         NotReadyException e => new Status(StatusCode.Unavailable, e.Message),
+        OverloadedException e => new Status(StatusCode.ResourceExhausted, e.Message),
         ReviewRefusedException e => new Status(e.Kind switch
         {
             RefusalKind.InvalidArgument => StatusCode.InvalidArgument,
@@ -32,5 +33,5 @@ public static class RpcErrorMapping
 
     /// <summary>True for failures that are the caller's or the environment's, not a bug in Pdp.</summary>
     public static bool IsExpected(Exception exception) => exception is RpcException or RequestValidationException
-        or IdempotencyConflictException or NotReadyException or OperationCanceledException or ReviewRefusedException;
+        or IdempotencyConflictException or NotReadyException or OverloadedException or OperationCanceledException or ReviewRefusedException;
 }

@@ -46,17 +46,25 @@ public sealed class CallerIdentityInterceptor(SvidSource? svids, PdpMetrics metr
     {
         ArgumentNullException.ThrowIfNull(context);
         var http = context.GetHttpContext();
-        var items = http.Features.Get<IConnectionItemsFeature>()?.Items;
+        // HTTP/2 runs many calls of one connection at once, and the connection's item bag is a plain
+        // dictionary: every read and write of it holds its lock.
+        var items = http.Features.Get<IConnectionItemsFeature>()?.Items ?? new Dictionary<object, object?>();
         var now = time.GetUtcNow();
-        if (items?.TryGetValue(CacheKey, out var cached) == true && cached is Cached entry && now - entry.At < Revalidate)
+        lock (items)
         {
-            context.UserState[UserStateKey] = entry.Caller;
-            return;
+            if (items.TryGetValue(CacheKey, out var cached) && cached is Cached entry && now - entry.At < Revalidate)
+            {
+                context.UserState[UserStateKey] = entry.Caller;
+                return;
+            }
         }
 
         var caller = Resolve(http, now);
-        items?.Remove(CacheKey);
-        items?.Add(CacheKey, new Cached(caller, now));
+        lock (items)
+        {
+            items[CacheKey] = new Cached(caller, now);
+        }
+
         context.UserState[UserStateKey] = caller;
     }
 

@@ -49,6 +49,7 @@ public sealed class PdpMetrics
         AuditRecords = factory.CreateCounter("pdp_audit_records_total", "Records written to the audit trail by type.", ["type"]);
         AuditFsyncs = factory.CreateCounter("pdp_audit_fsyncs_total", "fsync calls of the audit trail (group commit shares one among many records).");
         AuditFailures = factory.CreateCounter("pdp_audit_write_failures_total", "Audit trail writes that failed.");
+        OverloadRejections = factory.CreateCounter("pdp_overload_rejections_total", "Decisions refused with RESOURCE_EXHAUSTED by admission control.");
         AuthenticationFailures = factory.CreateCounter("pdp_authentication_failures_total", "mTLS calls refused because the client certificate is not an acceptable SVID, by reason.", ["reason"]);
         foreach (var reason in Enum.GetNames<Identity.SvidRejection>())
         {
@@ -98,6 +99,8 @@ public sealed class PdpMetrics
     public Counter AuditFailures { get; }
 
     public Counter AuthenticationFailures { get; }
+
+    public Counter OverloadRejections { get; }
 
     public MetricLabels Labels => _labels;
 

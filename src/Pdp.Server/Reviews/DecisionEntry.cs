@@ -20,6 +20,7 @@ public sealed class DecisionEntry
 {
     private readonly Lock _sync = new();
     private ReviewSnapshot _snapshot;
+    private ApprovalUse? _approvalUse;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public DecisionEntry(string decisionId, DateTimeOffset decidedAt, JsonObject recordedInput, DecideResponse response, string policyId, string approverGroup, string actionDigest)
@@ -75,6 +76,34 @@ public sealed class DecisionEntry
             {
                 return _snapshot;
             }
+        }
+    }
+
+    /// <summary>The use of this decision's approval, once an approved request has run on it; null until then.</summary>
+    public ApprovalUse? ApprovalUse
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _approvalUse;
+            }
+        }
+    }
+
+    /// <summary>Marks the approval used; false (and nothing changes) when it already was. Callers hold <see cref="Gate"/>.</summary>
+    public bool TryMarkApprovalUsed(ApprovalUse use)
+    {
+        ArgumentNullException.ThrowIfNull(use);
+        lock (_sync)
+        {
+            if (_approvalUse is not null)
+            {
+                return false;
+            }
+
+            _approvalUse = use;
+            return true;
         }
     }
 
