@@ -1,6 +1,8 @@
 // Secret reads and rotations proposed by agents.
 // A secret value that reaches an agent can end up in its context, logs or output, so reads
-// are denied unless an explicit, unexpired agent/secret grant exists in data/secret_grants.json.
+// are denied unless an explicit, unexpired agent/secret grant exists in data/secret_grants.json
+// and the caller is a named workload: its SPIFFE ID (established by mTLS, input.caller) must be
+// listed in data/workloads.json secret_readers.
 
 export const policy = {
   id: "secrets-access",
@@ -16,7 +18,7 @@ export const policy = {
     "ISO-IEC-42001:A.9.2", // processes for responsible use of AI systems
   ],
   description:
-    "Denies agents secret values except through explicit time-boxed grants, lets them rotate ordinary secrets under obligations, and sends critical-secret rotations to a human.",
+    "Denies agents secret values except to named workloads through explicit time-boxed grants, lets them rotate ordinary secrets under obligations, and sends critical-secret rotations to a human.",
 };
 
 // Rotation is defensive but can break dependants; weakly justified rotations get a human.
@@ -56,6 +58,22 @@ function containsNorm(values, value) {
 function agentAllowed(data, family, agentId) {
   const byFamily = data.agents !== null && typeof data.agents === "object" ? data.agents.allowed_by_family : undefined;
   return containsNorm(list(byFamily, family), agentId);
+}
+
+function callerOf(input) {
+  return input.caller !== null && typeof input.caller === "object" ? input.caller : {};
+}
+
+// The caller's SPIFFE ID if the transport authenticated one (mTLS), else "".
+// A Unix-socket or plaintext caller has none.
+function callerSpiffeId(input) {
+  const caller = callerOf(input);
+  return caller.authenticated === true ? str(caller.spiffe_id) : "";
+}
+
+// Exact SPIFFE IDs only (compared as written, as SPIFFE paths are case-sensitive).
+function secretReader(data, spiffeId) {
+  return spiffeId !== "" && list(data.workloads, "secret_readers").some((id) => str(id).trim() === spiffeId);
 }
 
 // Exact agent/secret pairs only: no wildcards, so every readable secret is named in review.
@@ -102,6 +120,24 @@ export function decide(input, data) {
     // Root keys and the like never reach an agent, even if a grant lists them by mistake.
     if (isCritical) {
       return { verdict: "deny", reason: `${secret} is a critical secret; agents may never read its value, grant or not` };
+    }
+    // A grant names the agent the request claims to be; the workload that sends it must itself be
+    // named, so a plaintext or Unix-socket caller, or an unlisted workload, never gets a value.
+    // (catch-all-guardrails denies a SPIFFE caller whose agent.id is not its own agent name, so a
+    // listed reader cannot claim another agent's grant either.)
+    const workload = callerSpiffeId(input);
+    if (workload === "") {
+      const transport = str(callerOf(input).transport) !== "" ? str(callerOf(input).transport) : "unknown";
+      return {
+        verdict: "deny",
+        reason: `secret values go only to named workloads: the caller has no authenticated SPIFFE ID (transport ${transport})`,
+      };
+    }
+    if (!secretReader(data, workload)) {
+      return {
+        verdict: "deny",
+        reason: `workload ${workload} is not a named secret reader (data/workloads.json secret_readers)`,
+      };
     }
     const grant = findGrant(data, agentId, secret);
     if (grant === undefined) {

@@ -44,6 +44,9 @@ public static class PdpServer
         builder.Services.AddSingleton<PolicyStore>();
         builder.Services.AddSingleton<IdempotencyCache>();
         builder.Services.AddSingleton<HealthServiceImpl>();
+        builder.Services.AddSingleton<ShutdownCoordinator>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ShutdownCoordinator>());
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(settings.Shutdown.TimeoutSeconds));
 
         // Review state and the audit trail. The trail opens (and review state is rebuilt from it)
         // before the policies load, so nothing can decide before it can be recorded.

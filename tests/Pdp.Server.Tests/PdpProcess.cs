@@ -46,6 +46,7 @@ internal sealed class PdpProcess : IAsyncDisposable
             $"--Pdp:Audit:Path={auditPath}",
             $"--Pdp:GrpcPort={grpcPort}",
             $"--Pdp:AdminPort={adminPort}",
+            $"--Pdp:AuthZen:Port={FreePort()}",
             "--Logging:LogLevel:Default=Warning",
             .. extra,
         ];
@@ -64,6 +65,13 @@ internal sealed class PdpProcess : IAsyncDisposable
     {
         _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync().WaitAsync(PdpTestServer.Timeout);
+    }
+
+    /// <summary>Waits for the process to end on its own and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync()
+    {
+        await _process.WaitForExitAsync();
+        return _process.ExitCode;
     }
 
     public async ValueTask DisposeAsync()

@@ -12,10 +12,14 @@ public static class AdminEndpoints
         // Alive as long as the process answers; restarting would not fix a bad policy set.
         endpoints.MapGet("/healthz", () => Results.Text("ok\n"));
 
-        // Ready only with a policy revision loaded: before that, every decision would be refused.
-        endpoints.MapGet("/readyz", (PolicyStore store) => store.Current is { } current
-            ? Results.Text($"ready {current.PolicySet.Revision}\n")
-            : Results.Text("not ready: no policy revision loaded\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        // Ready only with a policy revision loaded (before that every decision would be refused), and no
+        // longer once a graceful stop has begun (so traffic moves elsewhere before the listeners close).
+        endpoints.MapGet("/readyz", (PolicyStore store, Hosting.ShutdownCoordinator shutdown) => (store.Current, shutdown.Draining) switch
+        {
+            (_, true) => Results.Text("not ready: draining for shutdown\n", statusCode: StatusCodes.Status503ServiceUnavailable),
+            ({ } current, _) => Results.Text($"ready {current.PolicySet.Revision}\n"),
+            _ => Results.Text("not ready: no policy revision loaded\n", statusCode: StatusCodes.Status503ServiceUnavailable),
+        });
 
         MapPolicyEndpoints(endpoints);
         return endpoints;

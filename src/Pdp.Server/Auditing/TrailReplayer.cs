@@ -46,7 +46,7 @@ public static class TrailReplayer
                     break;
                 case DecisionRecorder.ApprovalUseType when store.Find(Text(payload, "decision_id")) is { } approved:
                     // A used approval stays used across restarts: replaying the use is what refuses a second one.
-                    _ = (new ApprovalUse(Text(payload, "use_id"), Time(payload, "used_at"), Text(payload, "action_digest"), record.Seq));
+                    approved.TryMarkApprovalUsed(new ApprovalUse(Text(payload, "use_id"), Time(payload, "used_at"), Text(payload, "action_digest"), record.Seq));
                     break;
             }
         }

@@ -9,7 +9,7 @@ namespace Pdp.Server.AuthZen;
 /// <summary>
 /// The JSON side of the HTTPS binding: the content type, a bounded read of the body, a strict parse (one
 /// JSON object, unique member names as I-JSON asks), and a checked copy of caller-supplied objects
-/// (nesting depth, finite numbers, valid Unicode) so nothing a policy or the trail cannot hold gets in.
+/// (nesting depth, finite numbers; valid Unicode is checked at the parse) so nothing a policy or the trail cannot hold gets in.
 /// </summary>
 internal static class AuthZenJson
 {
@@ -82,11 +82,21 @@ internal static class AuthZenJson
         JsonNode? node;
         try
         {
+            using (var document = JsonDocument.Parse(utf8, ParseOptions))
+            {
+                CheckUnicode(document.RootElement, string.Empty);
+            }
+
             node = JsonNode.Parse(utf8, nodeOptions: null, ParseOptions);
         }
         catch (JsonException e)
         {
             throw AuthZenRequestException.BadRequest("body", $"is not valid JSON ({e.Message})");
+        }
+        catch (InvalidOperationException)
+        {
+            // The duplicate-name check unescapes every member name and refuses an unpaired surrogate in one.
+            throw AuthZenRequestException.BadRequest("body", "holds a member name that is not valid Unicode (an unpaired surrogate)");
         }
 
         return node as JsonObject ?? throw AuthZenRequestException.BadRequest("body", "must be a JSON object");
@@ -137,7 +147,6 @@ internal static class AuthZenJson
             throw AuthZenRequestException.BadRequest(path, $"is longer than {maxLength} characters");
         }
 
-        CheckUnicode(text, path);
         return text;
     }
 
@@ -152,7 +161,6 @@ internal static class AuthZenJson
                 var copy = new JsonObject();
                 foreach (var (key, item) in source)
                 {
-                    CheckUnicode(key, path);
                     copy[key] = Copy(item, $"{path}.{key}", depth + 1, maxDepth);
                 }
 
@@ -176,9 +184,7 @@ internal static class AuthZenJson
         switch (value.GetValueKind())
         {
             case JsonValueKind.String:
-                var text = value.GetValue<string>();
-                CheckUnicode(text, path);
-                return JsonValue.Create(text);
+                return JsonValue.Create(value.GetValue<string>());
             case JsonValueKind.True:
                 return JsonValue.Create(true);
             case JsonValueKind.False:
@@ -199,12 +205,61 @@ internal static class AuthZenJson
         }
     }
 
-    /// <summary>Refuses unpaired UTF-16 surrogates (a JSON escape such as <c>\ud800</c> can carry one): they are not Unicode text.</summary>
-    private static void CheckUnicode(string text, string path)
+    /// <summary>
+    /// Refuses text that is not Unicode: a JSON escape such as <c>\ud800</c> can carry an unpaired surrogate, which
+    /// no policy, trail record or answer could hold. Named by its path (<c>context.note</c>, <c>evaluations[1].subject.id</c>).
+    /// </summary>
+    private static void CheckUnicode(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    // A member name is unescaped without that check, so it is checked here.
+                    var name = property.Name;
+                    if (!IsUnicode(name))
+                    {
+                        throw AuthZenRequestException.BadRequest(path.Length == 0 ? "body" : path, "holds a member name that is not valid Unicode (an unpaired surrogate)");
+                    }
+
+                    CheckUnicode(property.Value, path.Length == 0 ? name : $"{path}.{name}");
+                }
+
+                break;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    CheckUnicode(item, $"{path}[{index++}]");
+                }
+
+                break;
+            case JsonValueKind.String:
+                bool valid;
+                try
+                {
+                    valid = IsUnicode(element.GetString()!);
+                }
+                catch (InvalidOperationException)
+                {
+                    valid = false;
+                }
+
+                if (!valid)
+                {
+                    throw AuthZenRequestException.BadRequest(path, "is not valid Unicode (an unpaired surrogate)");
+                }
+
+                break;
+        }
+    }
+
+    private static bool IsUnicode(string text)
     {
         if (!text.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF'))
         {
-            return;
+            return true;
         }
 
         for (var i = 0; i < text.Length; i++)
@@ -215,9 +270,11 @@ internal static class AuthZenJson
             }
             else if (char.IsSurrogate(text[i]))
             {
-                throw AuthZenRequestException.BadRequest(path, "holds an unpaired UTF-16 surrogate, which is not valid Unicode");
+                return false;
             }
         }
+
+        return true;
     }
 
     private static AuthZenRequestException TooLarge(int maxBytes) =>

@@ -59,6 +59,8 @@ public sealed class PdpOptions
 
     public OverloadOptions Overload { get; set; } = new();
 
+    public Hosting.ShutdownOptions Shutdown { get; set; } = new();
+
     public SandboxOptions Sandbox { get; set; } = new();
 
     public ReloadOptions Reload { get; set; } = new();

@@ -98,6 +98,11 @@ public sealed class PdpOptionsValidator : IValidateOptions<PdpOptions>
             failures.Add("Pdp:Overload: MaxConcurrentDecisions must be 1..10000, MaxQueuedDecisions 0..100000, MaxQueueWaitMilliseconds 0..60000.");
         }
 
+        if (options.Shutdown.DrainDelaySeconds is < 0 or > 300 || options.Shutdown.TimeoutSeconds is < 1 or > 600)
+        {
+            failures.Add("Pdp:Shutdown: DrainDelaySeconds must be 0..300 and TimeoutSeconds 1..600.");
+        }
+
         if (options.Audit.Durability is not ("durable" or "buffered"))
         {
             failures.Add($"Pdp:Audit:Durability '{options.Audit.Durability}' must be durable or buffered.");

@@ -16,6 +16,9 @@ public sealed class DecisionInputBuilder(int maxStructDepth)
     public const int MaxIdLength = 256;
     public const int MaxTextLength = 4096;
 
+    /// <summary>Longest string inside a Struct; a message under the size limit can still carry one value that floods policies and the trail.</summary>
+    public const int MaxStructStringLength = 65_536;
+
     /// <summary>The proposal part of the input (request_id, agent, action, context); <see cref="DecisionMaker"/> adds the server facts.</summary>
     public JsonObject Build(DecideRequest request)
     {
@@ -87,7 +90,7 @@ public sealed class DecisionInputBuilder(int maxStructDepth)
         switch (value.KindCase)
         {
             case Value.KindOneofCase.StringValue:
-                return JsonValue.Create(value.StringValue);
+                return JsonValue.Create(Bounded(value.StringValue, path, MaxStructStringLength));
             case Value.KindOneofCase.BoolValue:
                 return JsonValue.Create(value.BoolValue);
             case Value.KindOneofCase.NumberValue:

@@ -60,4 +60,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(40, LogLevel.Information, "Workload identity rotated: now presenting {Subject}, valid until {NotAfter}")]
     public static partial void SvidRotated(ILogger logger, string subject, DateTime notAfter);
+
+    [LoggerMessage(41, LogLevel.Information, "Stopping: readiness is false; listeners close in {DelaySeconds} s, then calls in flight finish and the trail is flushed")]
+    public static partial void Draining(ILogger logger, double delaySeconds);
 }
