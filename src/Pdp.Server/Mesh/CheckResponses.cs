@@ -128,8 +128,8 @@ public static class CheckResponses
         var http = status.StatusCode switch
         {
             GrpcCode.InvalidArgument => HttpCode.BadRequest,
-            GrpcCode.ResourceExhausted => HttpCode.PayloadTooLarge,
-            GrpcCode.Unavailable => HttpCode.ServiceUnavailable,
+            // Inside Check, RESOURCE_EXHAUSTED is admission control (a message too large never reaches the handler).
+            GrpcCode.Unavailable or GrpcCode.ResourceExhausted => HttpCode.ServiceUnavailable,
             GrpcCode.PermissionDenied or GrpcCode.FailedPrecondition or GrpcCode.NotFound or GrpcCode.AlreadyExists => HttpCode.Forbidden,
             GrpcCode.Unauthenticated => HttpCode.Unauthorized,
             _ => HttpCode.InternalServerError,
