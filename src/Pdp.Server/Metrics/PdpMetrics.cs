@@ -56,7 +56,7 @@ public sealed class PdpMetrics
             AuthenticationFailures.WithLabels(SnakeCase(reason));
         }
 
-        foreach (var type in new[] { "decision", "disposition", "expiry", "refusal", "policy_load" })
+        foreach (var type in new[] { "decision", "disposition", "expiry", "refusal", "policy_load", "approval_use", "check_refusal" })
         {
             AuditRecords.WithLabels(type);
         }
