@@ -53,6 +53,9 @@ internal sealed class PdpTestServer : IAsyncDisposable
             ["Pdp:PolicyDir"] = policyDir ?? ShippedPolicies,
             ["Pdp:GrpcPort"] = grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Pdp:AdminPort"] = adminPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+
+            // The AuthZEN listener (default 8383) gets a free port too, so servers can run side by side.
+            ["Pdp:AuthZen:Port"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Logging:LogLevel:Default"] = "Warning",
 
             // Each server gets its own trail unless a test shares one on purpose (restarts).

@@ -29,6 +29,7 @@ public sealed class SignalReloadTests : IDisposable
             $"--Pdp:PolicyDir={_workspace.PolicyDir}",
             $"--Pdp:GrpcPort={FreePort()}",
             $"--Pdp:AdminPort={adminPort}",
+            $"--Pdp:AuthZen:Port={FreePort()}",
             "--Pdp:Reload:Watch=false",
             "--Pdp:Reload:PollSeconds=0",
             "--Logging:LogLevel:Default=Warning",

@@ -150,6 +150,11 @@ public static class AuthZenEndpoints
                 Logging.ServerLog.CallRefused(logger, method, status.ToString(System.Globalization.CultureInfo.InvariantCulture), message);
             }
 
+            if (status == StatusCodes.Status503ServiceUnavailable)
+            {
+                context.Response.Headers.RetryAfter = "1";
+            }
+
             await WriteJsonAsync(context, status, new JsonObject { ["error"] = error }).ConfigureAwait(false);
         }
     }

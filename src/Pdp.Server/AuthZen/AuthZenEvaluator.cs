@@ -24,6 +24,9 @@ internal sealed class AuthZenEvaluator(DecisionMaker maker, PolicyStore policies
     public const string DenyOnFirstDeny = "deny_on_first_deny";
     public const string PermitOnFirstPermit = "permit_on_first_permit";
 
+    /// <summary>Decisions of one <c>execute_all</c> batch in progress at once.</summary>
+    private const int BatchConcurrency = 8;
+
     private static readonly string[] Entities = ["subject", "action", "resource", "context"];
 
     private readonly AuthZenMapper _mapper = new(options.Value.MaxStructDepth);
@@ -75,11 +78,14 @@ internal sealed class AuthZenEvaluator(DecisionMaker maker, PolicyStore policies
         var results = new JsonArray();
         if (semantic == ExecuteAll)
         {
-            // Independent decisions: their durable records share fsyncs (group commit) when they overlap.
-            var decided = await Task.WhenAll(proposals.Select(p => DecideOneAsync(p, caller, cancellationToken))).ConfigureAwait(false);
-            foreach (var decision in decided)
+            // Independent decisions, a few at a time: their durable records share fsyncs (group commit) when they
+            // overlap, and one batch does not take every admission slot (Pdp:Overload) from other callers.
+            foreach (var chunk in proposals.Chunk(BatchConcurrency))
             {
-                results.Add(decision);
+                foreach (var decision in await Task.WhenAll(chunk.Select(p => DecideOneAsync(p, caller, cancellationToken))).ConfigureAwait(false))
+                {
+                    results.Add(decision);
+                }
             }
         }
         else
@@ -148,9 +154,10 @@ internal sealed class AuthZenEvaluator(DecisionMaker maker, PolicyStore policies
                 return (e.Status, e.Message);
             case RequestValidationException e:
                 return (StatusCodes.Status400BadRequest, e.Message);
-            case NotReadyException e:
-                ServerLog.CallRefused(logger, method, "503", e.Message);
-                return (StatusCodes.Status503ServiceUnavailable, e.Message);
+            case NotReadyException or OverloadedException:
+                // Not ready yet, or admission control is shedding load (Pdp:Overload): retry later.
+                ServerLog.CallRefused(logger, method, "503", exception.Message);
+                return (StatusCodes.Status503ServiceUnavailable, exception.Message);
             case AuditWriteException:
                 // Already logged by the recorder; the decision was neither recorded nor answered.
                 return (StatusCodes.Status503ServiceUnavailable, "the audit trail cannot be written; nothing was decided or recorded (failing closed)");

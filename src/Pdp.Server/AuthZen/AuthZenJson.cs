@@ -207,7 +207,8 @@ internal static class AuthZenJson
 
     /// <summary>
     /// Refuses text that is not Unicode: a JSON escape such as <c>\ud800</c> can carry an unpaired surrogate, which
-    /// no policy, trail record or answer could hold. Named by its path (<c>context.note</c>, <c>evaluations[1].subject.id</c>).
+    /// no policy, trail record or answer could hold. (Member names are checked by the parser's duplicate-name check,
+    /// which unescapes each one.) Named by its path: <c>context.note</c>, <c>evaluations[1].subject.id</c>.
     /// </summary>
     private static void CheckUnicode(JsonElement element, string path)
     {
@@ -216,14 +217,7 @@ internal static class AuthZenJson
             case JsonValueKind.Object:
                 foreach (var property in element.EnumerateObject())
                 {
-                    // A member name is unescaped without that check, so it is checked here.
-                    var name = property.Name;
-                    if (!IsUnicode(name))
-                    {
-                        throw AuthZenRequestException.BadRequest(path.Length == 0 ? "body" : path, "holds a member name that is not valid Unicode (an unpaired surrogate)");
-                    }
-
-                    CheckUnicode(property.Value, path.Length == 0 ? name : $"{path}.{name}");
+                    CheckUnicode(property.Value, path.Length == 0 ? property.Name : $"{path}.{property.Name}");
                 }
 
                 break;
@@ -236,45 +230,17 @@ internal static class AuthZenJson
 
                 break;
             case JsonValueKind.String:
-                bool valid;
                 try
                 {
-                    valid = IsUnicode(element.GetString()!);
+                    _ = element.GetString();
                 }
                 catch (InvalidOperationException)
-                {
-                    valid = false;
-                }
-
-                if (!valid)
                 {
                     throw AuthZenRequestException.BadRequest(path, "is not valid Unicode (an unpaired surrogate)");
                 }
 
                 break;
         }
-    }
-
-    private static bool IsUnicode(string text)
-    {
-        if (!text.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF'))
-        {
-            return true;
-        }
-
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(text[i]))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private static AuthZenRequestException TooLarge(int maxBytes) =>
