@@ -7,7 +7,8 @@ using Pdp.Server.Decisions;
 namespace Pdp.Benchmarks;
 
 /// <summary>
-/// Input conversion, per input: the request message into the <c>input</c> document (<see cref="DecisionInputBuilder"/>),
+/// Input conversion, per input: the request message into the <c>input</c> document (<see cref="DecisionInputBuilder"/>,
+/// plus the server facts and <see cref="Pdp.Evaluation.Testing.InputDocument.Complete"/> as the server's decision path adds them),
 /// and that document into frozen engine values (<see cref="SandboxEngine.ToFrozenValue"/>).
 /// </summary>
 [MemoryDiagnoser]
@@ -17,7 +18,6 @@ public class ConversionBenchmarks
     private JsonObject[] _documents = null!;
     private SandboxEngine _engine = null!;
     private readonly DecisionInputBuilder _builder = new(20);
-    private readonly JsonObject _caller = BenchmarkInputs.Caller();
 
     [GlobalSetup]
     public void Setup()
@@ -34,7 +34,7 @@ public class ConversionBenchmarks
         var now = DateTimeOffset.UtcNow;
         foreach (var request in _requests)
         {
-            n += _builder.Build(request, "01a21992-bdac-75b2-bcdf-def04966e23e", now, new JsonObject { ["authenticated"] = false }).Count;
+            n += BenchmarkInputs.WithServerFacts(_builder.Build(request), now).Count;
         }
 
         return n;

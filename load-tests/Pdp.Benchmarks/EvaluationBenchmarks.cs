@@ -13,10 +13,18 @@ public class EvaluationBenchmarks
     private PolicyEvaluator _evaluator = null!;
     private EvaluationRequest[] _inputs = null!;
 
+    /// <summary>
+    /// False: the shipped set as is (no policy declares <c>cacheable</c>). True: the policies that read neither time nor
+    /// decision id marked <c>cacheable: true</c>; the same 512 inputs come round again, so this is the all-hits bound of
+    /// the outcome cache (<c>probe stream</c> measures the hit rate of a realistic stream).
+    /// </summary>
+    [Params(false, true)]
+    public bool Cacheable { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
-        _evaluator = new PolicyEvaluator(BenchmarkInputs.LoadShipped(), new EvaluationOptions());
+        _evaluator = new PolicyEvaluator(Cacheable ? BenchmarkInputs.LoadShippedCacheable() : BenchmarkInputs.LoadShipped(), new EvaluationOptions());
         _evaluator.WarmUp(1);
         _inputs = BenchmarkInputs.Evaluations(BenchmarkInputs.Requests());
     }

@@ -24,6 +24,13 @@ public sealed class EvaluationOptions
     /// <summary>Engines kept warm for reuse. Default twice the processor count.</summary>
     public int MaxPooledEngines { get; set; } = Environment.ProcessorCount * 2;
 
+    /// <summary>
+    /// Outcomes of policies that declare <c>cacheable: true</c> remembered per policy revision (0 turns the cache off).
+    /// Default 10,000 entries. Such policies see the input without <c>decision_id</c> and <c>time</c>, and no clock,
+    /// whether the cache is on or not (see the runtime's outcome cache for the rule).
+    /// </summary>
+    public int OutcomeCacheEntries { get; set; } = 10_000;
+
     public SandboxOptions Sandbox { get; set; } = new();
 
     public IEnumerable<string> Validate()
@@ -51,6 +58,11 @@ public sealed class EvaluationOptions
         if (MaxPooledEngines is < 1 or > 1024)
         {
             yield return "MaxPooledEngines must be between 1 and 1024.";
+        }
+
+        if (OutcomeCacheEntries is < 0 or > 1_000_000)
+        {
+            yield return "OutcomeCacheEntries must be between 0 (no cache) and 1000000.";
         }
 
         foreach (var problem in Sandbox.Validate())

@@ -145,7 +145,8 @@ internal sealed class DecideMix
 
     private static (string, string)[] Context(Random rng)
     {
-        var environment = rng.NextDouble() < 0.6 ? "production" : "staging";
+        // A plaintext load test is an unauthenticated caller, which the catch-all denies in production: keep that share modest.
+        var environment = rng.NextDouble() < 0.3 ? "production" : "staging";
         var context = new List<(string, string)> { ("environment", environment) };
         if (rng.NextDouble() < 0.75)
         {

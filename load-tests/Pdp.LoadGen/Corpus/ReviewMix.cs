@@ -20,7 +20,8 @@ internal sealed class ReviewMix(PolicyData data)
         var behalf = Principals[rng.Next(Principals.Length)];
         var user = Inv($"user-{rng.Next(50000)}@example.com");
         var incident = Inv($"INC-{rng.Next(100000)}");
-        (string, string)[] prod = [("environment", "production"), ("incident_id", incident), ("severity", "sev3")];
+        // Staging: over plaintext TCP the caller is unauthenticated, and the catch-all denies unauthenticated production calls.
+        (string, string)[] prod = [("environment", "staging"), ("incident_id", incident), ("severity", "sev3")];
         var iamAgent = Agent("iam", "triage-bot");
         return rng.Next(10) switch
         {

@@ -107,6 +107,7 @@ internal sealed record RunReport(DateTimeOffset Started, string Target, string C
                 ["memory_gib"] = Machine.MemoryGiB,
                 ["os"] = Machine.Os,
                 ["runtime"] = Machine.Runtime,
+                ["load_average_at_end"] = Machine.LoadAverage,
             },
             ["scenarios"] = new JsonArray([.. Scenarios.Select(s => (JsonNode)new JsonObject
             {

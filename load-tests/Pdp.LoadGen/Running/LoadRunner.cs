@@ -27,7 +27,7 @@ internal static class LoadRunner
         if (options.WarmUp > TimeSpan.Zero)
         {
             var warm = new OperationStats(scenario.UnitName);
-            await RunPhaseAsync(scenario, options, options.WarmUp, warm, null, () => index++, cancellationToken).ConfigureAwait(false);
+            await RunPhaseAsync(scenario, options, options.WarmUp, warm, new OperationStats("warm-up"), () => index++, cancellationToken).ConfigureAwait(false);
             foreach (var sub in scenario.SubOperations)
             {
                 // Sub-operation rows restart with the measured phase.
@@ -40,7 +40,7 @@ internal static class LoadRunner
         var clientCpu = Process.GetCurrentProcess().TotalProcessorTime;
         await using var sampler = options.ServerPid is { } pid ? new ProcessSampler(pid, TimeSpan.FromMilliseconds(200)) : null;
         var started = Stopwatch.GetTimestamp();
-        var phase = await RunPhaseAsync(scenario, options, options.Duration, unit, service, () => index++, cancellationToken).ConfigureAwait(false);
+        var phase = await RunPhaseAsync(scenario, options, options.Duration, unit, service ?? new OperationStats("unused"), () => index++, cancellationToken).ConfigureAwait(false);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         double? serverCpu = sampler?.CpuSecondsUsed;
         if (sampler is not null)
@@ -87,10 +87,10 @@ internal static class LoadRunner
 
     private sealed record PhaseOutcome(long MaxInFlight, string? AbortReason);
 
-    private static Task<PhaseOutcome> RunPhaseAsync(ILoadScenario scenario, LoadGenOptions options, TimeSpan duration, OperationStats unit, OperationStats? service, Func<long> nextIndex, CancellationToken cancellationToken) =>
+    private static Task<PhaseOutcome> RunPhaseAsync(ILoadScenario scenario, LoadGenOptions options, TimeSpan duration, OperationStats unit, OperationStats service, Func<long> nextIndex, CancellationToken cancellationToken) =>
         options.Mode == LoadMode.Closed
             ? ClosedAsync(scenario, options, duration, unit, nextIndex, cancellationToken)
-            : OpenAsync(scenario, options, duration, unit, service!, nextIndex, cancellationToken);
+            : OpenAsync(scenario, options, duration, unit, service, nextIndex, cancellationToken);
 
     private static async Task<PhaseOutcome> ClosedAsync(ILoadScenario scenario, LoadGenOptions options, TimeSpan duration, OperationStats unit, Func<long> nextIndex, CancellationToken cancellationToken)
     {

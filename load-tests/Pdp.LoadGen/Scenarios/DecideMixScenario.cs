@@ -25,7 +25,7 @@ internal sealed class DecideMixScenario(ScenarioEnvironment environment) : ILoad
 
     public async Task RunUnitAsync(long index, CancellationToken cancellationToken)
     {
-        var rng = new Random(HashCode.Combine(_seed, index));
+        var rng = UnitRandom.For(_seed, index);
         var request = _mix.Next(rng);
         await _client.DecideAsync(request, deadline: DateTime.UtcNow + _timeout, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
     }

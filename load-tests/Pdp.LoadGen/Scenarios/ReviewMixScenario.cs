@@ -35,7 +35,7 @@ internal sealed class ReviewMixScenario(ScenarioEnvironment environment) : ILoad
 
     public async Task RunUnitAsync(long index, CancellationToken cancellationToken)
     {
-        var rng = new Random(HashCode.Combine(_seed, index, 7));
+        var rng = UnitRandom.For(_seed, index, salt: 7);
         var request = _mix.Next(rng);
         var decision = await _decide.TimeAsync(() => _client.DecideAsync(request, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
         if (decision.Verdict == Verdict.RequireHuman)

@@ -53,10 +53,16 @@ internal sealed class PolicyRuntime
         return _sandbox.ToFrozenValue(input);
     }
 
+    /// <summary>The input as cacheable policies see it: without the per-request facts (<c>decision_id</c>, <c>time</c>).</summary>
+    public JsValue PrepareTimeless(JsonObject input) => _sandbox.ToFrozenValue(input, OutcomeCache.PerRequestFacts);
+
+    /// <summary>Calls one policy's <c>decide</c>. Cacheable policies run with the clock hidden.</summary>
     public PolicyOutcome Evaluate(int policyIndex, JsValue input)
     {
-        var id = _set.Policies[policyIndex].Id;
+        var policy = _set.Policies[policyIndex];
+        var id = policy.Id;
         var started = Stopwatch.GetTimestamp();
+        _sandbox.ClockHidden = policy.Metadata.Cacheable;
         try
         {
             var result = _sandbox.Engine.Invoke(_decide[policyIndex], JsValue.Undefined, [input, _data]);

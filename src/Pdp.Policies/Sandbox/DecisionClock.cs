@@ -13,9 +13,15 @@ internal sealed class DecisionClock : ITimeSystem
 
     public DateTimeOffset Now { get; set; } = DateTimeOffset.UnixEpoch;
 
+    /// <summary>
+    /// When set, reading the clock (<c>Date.now()</c>, <c>new Date()</c>) throws what this returns instead of answering:
+    /// for policies that declare <c>cacheable: true</c>, whose answers must not depend on when they are asked.
+    /// </summary>
+    public Func<Exception>? Refusal { get; set; }
+
     public TimeZoneInfo DefaultTimeZone => TimeZoneInfo.Utc;
 
-    public DateTimeOffset GetUtcNow() => Now;
+    public DateTimeOffset GetUtcNow() => Refusal is { } refuse ? throw refuse() : Now;
 
     public TimeSpan GetUtcOffset(long epochMilliseconds) => TimeSpan.Zero;
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Jint;
@@ -24,11 +25,17 @@ internal static class FrozenJsonConverter
         _ => JsValue.Undefined,
     };
 
-    private static JsObject ToFrozenObject(Engine engine, JsonObject obj)
+    /// <summary>Like <see cref="ToFrozen"/> for an object, leaving out the named members of the object itself (not of its children).</summary>
+    public static JsObject ToFrozenObject(Engine engine, JsonObject obj, IReadOnlySet<string>? omit = null)
     {
         var result = new JsObject(engine);
         foreach (var (name, child) in obj)
         {
+            if (omit is not null && omit.Contains(name))
+            {
+                continue;
+            }
+
             result.FastSetProperty(name, new PropertyDescriptor(ToFrozen(engine, child), PropertyFlag.OnlyEnumerable));
         }
 
@@ -54,6 +61,10 @@ internal static class FrozenJsonConverter
         result.PreventExtensions();
         return result;
     }
+
+    /// <summary>A JSON number as the double the sandbox sees, whatever .NET type the node holds (double, int, decimal, parsed text).</summary>
+    public static double NumberOf(JsonValue value) =>
+        value.TryGetValue<double>(out var number) ? number : double.Parse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
 
     private static JsValue ToPrimitive(JsonValue value)
     {

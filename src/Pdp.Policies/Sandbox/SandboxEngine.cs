@@ -1,6 +1,7 @@
 using Jint;
 using Jint.Native;
 using Jint.Native.Object;
+using Jint.Runtime;
 
 namespace Pdp.Policies.Sandbox;
 
@@ -15,6 +16,7 @@ public sealed class SandboxEngine
 {
     private readonly DecisionClock _clock = new();
     private readonly DeepFreezer _freezer = new();
+    private readonly Func<Exception> _refuseClock;
 
     public SandboxEngine(SandboxOptions options)
     {
@@ -33,6 +35,7 @@ public sealed class SandboxEngine
         jintOptions.Constraints.RegexTimeout = TimeSpan.FromMilliseconds(options.RegexTimeoutMilliseconds);
 
         Engine = new Engine(jintOptions);
+        _refuseClock = () => new JavaScriptException(Engine.Intrinsics.TypeError, "this policy declares cacheable: true, so it may not read the clock (Date.now(), new Date())");
         LockDownGlobals();
     }
 
@@ -46,11 +49,27 @@ public sealed class SandboxEngine
         set => _clock.Now = value;
     }
 
+    /// <summary>
+    /// Hides the clock: while true, <c>Date.now()</c> and <c>new Date()</c> throw a <c>TypeError</c> (a policy failure
+    /// like any other throw) instead of answering. Set for policies that declare <c>cacheable: true</c>.
+    /// </summary>
+    public bool ClockHidden
+    {
+        get => _clock.Refusal is not null;
+        set => _clock.Refusal = value ? _refuseClock : null;
+    }
+
     /// <summary>Deep-freezes a value created in this engine (module bindings, data).</summary>
     public void Freeze(JsValue value) => _freezer.Freeze(value);
 
     /// <summary>Converts a JSON document to a deep-frozen value of this engine.</summary>
     public JsValue ToFrozenValue(System.Text.Json.Nodes.JsonNode? node) => FrozenJsonConverter.ToFrozen(Engine, node);
+
+    /// <summary>The double a JSON number becomes in the sandbox.</summary>
+    public static double NumberOf(System.Text.Json.Nodes.JsonValue value) => FrozenJsonConverter.NumberOf(value);
+
+    /// <summary>Converts a JSON object to a deep-frozen value of this engine, leaving out the named top-level members.</summary>
+    public JsValue ToFrozenValue(System.Text.Json.Nodes.JsonObject document, IReadOnlySet<string> omitTopLevel) => FrozenJsonConverter.ToFrozenObject(Engine, document, omitTopLevel);
 
     private void LockDownGlobals()
     {
