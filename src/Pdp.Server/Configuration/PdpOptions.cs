@@ -97,9 +97,10 @@ public sealed class ReviewOptions
 
     /// <summary>
     /// Decisions kept in memory for GetDecision, WatchDecision and reversals, oldest forgotten first
-    /// (pending reviews are never forgotten; the trail keeps everything). Default 100,000.
+    /// (pending reviews are never forgotten; the trail keeps everything). Default 20,000 — each retained
+    /// decision holds its recorded input, about 7 KB (docs/benchmarks.md).
     /// </summary>
-    public int RetainDecisions { get; set; } = 100_000;
+    public int RetainDecisions { get; set; } = 20_000;
 }
 
 public sealed class IdempotencyOptions

@@ -15,7 +15,10 @@ public sealed class InMemoryDecisionStore(IOptions<PdpOptions> options) : IDecis
     private readonly ConcurrentQueue<string> _order = new();
     private readonly int _retain = options.Value.Review.RetainDecisions;
 
-    public int Count => _entries.Count;
+    // ConcurrentDictionary.Count takes every lock; the hot path keeps its own count.
+    private int _count;
+
+    public int Count => Volatile.Read(ref _count);
 
     public void Add(DecisionEntry entry)
     {
@@ -24,6 +27,8 @@ public sealed class InMemoryDecisionStore(IOptions<PdpOptions> options) : IDecis
         {
             return;
         }
+
+        Interlocked.Increment(ref _count);
 
         if (entry.Snapshot.State == ReviewState.Pending)
         {
@@ -51,10 +56,13 @@ public sealed class InMemoryDecisionStore(IOptions<PdpOptions> options) : IDecis
         }
     }
 
+    /// <summary>
+    /// Forgets the oldest settled decisions while over the bound. Each call looks at a few entries only, so
+    /// the cost per decision stays constant even when many reviews are pending (those go back in the queue).
+    /// </summary>
     private void Trim()
     {
-        // Each pass looks at no more entries than are queued, so a store full of pending reviews cannot spin.
-        for (var budget = _order.Count; _entries.Count > _retain && budget > 0 && _order.TryDequeue(out var oldest); budget--)
+        for (var budget = TrimStepsPerAdd; Count > _retain && budget > 0 && _order.TryDequeue(out var oldest); budget--)
         {
             if (_entries.TryGetValue(oldest, out var entry) && entry.Snapshot.State == ReviewState.Pending)
             {
@@ -62,7 +70,12 @@ public sealed class InMemoryDecisionStore(IOptions<PdpOptions> options) : IDecis
                 continue;
             }
 
-            _entries.TryRemove(oldest, out _);
+            if (_entries.TryRemove(oldest, out _))
+            {
+                Interlocked.Decrement(ref _count);
+            }
         }
     }
+
+    private const int TrimStepsPerAdd = 8;
 }
