@@ -25,6 +25,22 @@ internal sealed record PolicyDirectory(PolicySourceSnapshot Snapshot, PolicySet?
         return new PolicyDirectory(snapshot, set, problems);
     }
 
+    /// <summary>
+    /// Opens the directory for a verb that needs a loaded set: prints the problems and says why when there is
+    /// none, and returns null then (the caller exits with <see cref="ExitCodes.Usage"/>).
+    /// </summary>
+    public static PolicySet? LoadOrReport(string directory, SandboxOptions sandbox, CliIo io)
+    {
+        var loaded = Open(directory, sandbox, io);
+        if (loaded is { Set: null })
+        {
+            Cli.Problems.Print(loaded.Problems, io.Error);
+            io.Fail($"the policy directory could not be loaded ({Cli.Problems.Count(loaded.Problems.Count)}); run 'pdp check {directory}'");
+        }
+
+        return loaded?.Set;
+    }
+
     /// <summary>Parses every <c>*.test.json</c> of the directory, collecting their problems.</summary>
     public IReadOnlyList<PolicyTestCase> ParseTests(List<PolicyProblem> problems)
     {

@@ -72,20 +72,13 @@ internal static class EvalCommand
             return ExitCodes.Usage;
         }
 
-        var loaded = PolicyDirectory.Open(directory, sandbox, io);
-        if (loaded is null)
+        var loadedSet = PolicyDirectory.LoadOrReport(directory, sandbox, io);
+        if (loadedSet is null)
         {
             return ExitCodes.Usage;
         }
 
-        if (loaded.Set is null)
-        {
-            Problems.Print(loaded.Problems, io.Error);
-            io.Fail($"the policy directory could not be loaded ({Problems.Count(loaded.Problems.Count)}); run 'pdp check {directory}'");
-            return ExitCodes.Usage;
-        }
-
-        var set = dataOverrides is null ? loaded.Set : loaded.Set.WithData(dataOverrides);
+        var set = dataOverrides is null ? loadedSet : loadedSet.WithData(dataOverrides);
         var document = InputDocument.Complete(partial);
         var actionType = InputDocument.ActionTypeOf(document);
         if (!ActionType.IsValid(actionType))

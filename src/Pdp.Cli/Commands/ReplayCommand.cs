@@ -80,16 +80,9 @@ internal static class ReplayCommand
             return ExitCodes.Usage;
         }
 
-        var loaded = PolicyDirectory.Open(directory, sandbox, io);
-        if (loaded is null)
+        var loadedSet = PolicyDirectory.LoadOrReport(directory, sandbox, io);
+        if (loadedSet is null)
         {
-            return ExitCodes.Usage;
-        }
-
-        if (loaded.Set is null)
-        {
-            Problems.Print(loaded.Problems, io.Error);
-            io.Fail($"the policy directory could not be loaded ({Problems.Count(loaded.Problems.Count)}); run 'pdp check {directory}'");
             return ExitCodes.Usage;
         }
 
@@ -110,7 +103,7 @@ internal static class ReplayCommand
         ReplayReport report;
         try
         {
-            report = ReplayAnalysis.Run(AuditTrailReader.Read(trail), new PolicyEvaluator(loaded.Set, SandboxLimitOptions.Evaluation(sandbox)));
+            report = ReplayAnalysis.Run(AuditTrailReader.Read(trail), new PolicyEvaluator(loadedSet, SandboxLimitOptions.Evaluation(sandbox)));
         }
         catch (AuditTrailCorruptException e)
         {

@@ -12,9 +12,12 @@ public static class InputDocument
     /// <summary>The time used when a test or eval input names none.</summary>
     public static readonly DateTimeOffset DefaultTime = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
 
-    public static JsonObject Complete(JsonObject? partial)
+    public static JsonObject Complete(JsonObject? partial) => CompleteInPlace(partial?.DeepClone().AsObject() ?? []);
+
+    /// <summary>Fills the defaults into <paramref name="input"/> itself, for a caller that owns the document (the decision path: no copy per decision).</summary>
+    public static JsonObject CompleteInPlace(JsonObject input)
     {
-        var input = partial?.DeepClone().AsObject() ?? [];
+        ArgumentNullException.ThrowIfNull(input);
         Default(input, "decision_id", () => "00000000-0000-7000-8000-000000000000");
         Default(input, "time", () => DefaultTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
         Default(input, "request_id", () => string.Empty);
