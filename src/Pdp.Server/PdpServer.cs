@@ -53,7 +53,7 @@ public static class PdpServer
         builder.Services.AddSingleton<AuditTrailHost>();
         builder.Services.AddSingleton<IAuditTrail>(sp => sp.GetRequiredService<AuditTrailHost>());
         builder.Services.AddSingleton<DecisionRecorder>();
-        builder.Services.AddSingleton<IDecisionStore, InMemoryDecisionStore>();
+        builder.Services.AddReviewStore(settings);
         builder.Services.AddSingleton<ReviewService>();
         builder.Services.AddSingleton<DecisionMaker>();
         builder.Services.AddSingleton<AdmissionControl>();

@@ -4,7 +4,7 @@ using Grpc.Core;
 using Pdp.Audit;
 using Pdp.Audit.Verification;
 using Pdp.Contracts.V1;
-using Pdp.Server.Reviews;
+using Pdp.Review.Rules;
 using Xunit;
 
 namespace Pdp.Server.Tests;

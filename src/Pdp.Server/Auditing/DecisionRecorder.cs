@@ -1,15 +1,15 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
-using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using Pdp.Audit;
 using Pdp.Audit.Redaction;
-using Pdp.Contracts.V1;
 using Pdp.Evaluation;
 using Pdp.Evaluation.Results;
 using Pdp.Server.Configuration;
 using Pdp.Server.Metrics;
-using Pdp.Server.Reviews;
+using Pdp.Review.Events;
+using Pdp.Review.Model;
+using Pdp.Review.Rules;
+using Pdp.Review.Store;
 
 namespace Pdp.Server.Auditing;
 
@@ -18,21 +18,20 @@ namespace Pdp.Server.Auditing;
 /// a redaction list says so), dispositions, expiries, refusals and policy loads. Every method returns
 /// once the record is durable (per <see cref="AuditOptions.Durability"/>); callers answer only then.
 /// </summary>
-public sealed class DecisionRecorder(IAuditTrail trail, PdpMetrics metrics, IOptions<PdpOptions> options)
+public sealed class DecisionRecorder(IAuditTrail trail, PdpMetrics metrics, IOptions<PdpOptions> options) : IReviewJournal
 {
-    public const string DecisionType = "decision";
-    public const string DispositionType = "disposition";
-    public const string ExpiryType = "expiry";
+    public const string DecisionType = DecisionEventJson.Type;
+    public const string DispositionType = ReviewEventJson.DispositionType;
+    public const string ExpiryType = ReviewEventJson.ExpiryType;
     public const string RefusalType = "refusal";
     public const string PolicyLoadType = "policy_load";
 
     /// <summary>An approved decision's one use by the request it approved (Envoy retry); replayed on restart.</summary>
-    public const string ApprovalUseType = "approval_use";
+    public const string ApprovalUseType = ReviewEventJson.ApprovalUseType;
 
     /// <summary>A request a front door (Envoy Check) denied without a policy decision: malformed, unmapped, or a refused approval.</summary>
     public const string CheckRefusalType = "check_refusal";
 
-    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithPreserveProtoFieldNames(true));
     private readonly IReadOnlyList<string> _configuredRedactions = [.. options.Value.Audit.Redact];
 
     /// <summary>The input as it may be kept: every path on the config's or any policy's redaction list masked.</summary>
@@ -43,57 +42,25 @@ public sealed class DecisionRecorder(IAuditTrail trail, PdpMetrics metrics, IOpt
         return paths.Length == 0 ? input : AuditRedactor.Mask(input, paths);
     }
 
-    public async Task<long> RecordDecisionAsync(DecisionEntry entry, Decision decision, string requestDigest, CancellationToken cancellationToken)
+    public async Task<long> RecordDecisionAsync(DecisionFacts facts, Decision decision, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(facts);
         ArgumentNullException.ThrowIfNull(decision);
-        var payload = new JsonObject
+        var outcomes = new JsonArray([.. decision.Outcomes.Select(o => (JsonNode)new JsonObject
         {
-            ["decision_id"] = entry.DecisionId,
-            ["decided_at"] = Time(entry.DecidedAt),
-            ["input"] = entry.RecordedInput.DeepClone(),
-            ["response"] = JsonNode.Parse(Formatter.Format(entry.Response)),
-            ["approver_group"] = entry.ApproverGroup,
-            ["action_digest"] = entry.ActionDigest,
-            ["request_digest"] = requestDigest,
-            ["deciding_policy"] = entry.PolicyId,
-            ["outcomes"] = new JsonArray([.. decision.Outcomes.Select(o => (JsonNode)new JsonObject
-            {
-                ["policy_id"] = o.PolicyId,
-                ["verdict"] = o.Verdict?.ToText() ?? "not_applicable",
-                ["error"] = o.Error == PolicyErrorKind.None ? null : o.Error.ToString().ToLowerInvariant(),
-            })]),
-        };
-        return await AppendAsync(DecisionType, payload, cancellationToken).ConfigureAwait(false);
+            ["policy_id"] = o.PolicyId,
+            ["verdict"] = o.Verdict?.ToText() ?? "not_applicable",
+            ["error"] = o.Error == PolicyErrorKind.None ? null : o.Error.ToString().ToLowerInvariant(),
+        })]);
+        return await AppendAsync(DecisionType, DecisionEventJson.Write(facts, outcomes), cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<long> RecordDispositionAsync(DecisionEntry entry, DispositionCommand command, DispositionTransition transition, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>Records a review change (disposition, expiry, approval use) in the local trail.</summary>
+    public async ValueTask<long> RecordAsync(DecisionFacts decision, ReviewChange change, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(entry);
-        ArgumentNullException.ThrowIfNull(command);
-        ArgumentNullException.ThrowIfNull(transition);
-        var payload = new JsonObject
-        {
-            ["decision_id"] = entry.DecisionId,
-            ["reviewer"] = command.Reviewer,
-            ["outcome"] = command.Outcome!.Value.ToText(),
-            ["justification"] = command.Justification,
-            ["parameters"] = command.Parameters?.DeepClone(),
-            ["action_digest"] = transition.DispositionDigest,
-            ["override"] = DispositionEntry.IsOverrideOutcome(command.Outcome.Value),
-            ["state"] = transition.State.ToString().ToLowerInvariant(),
-            ["settles"] = transition.Settles,
-            ["approved_digest"] = transition.ApprovedDigest,
-            ["recorded_at"] = Time(at),
-        };
-        return await AppendAsync(DispositionType, payload, cancellationToken).ConfigureAwait(false);
-    }
-
-    public async Task<long> RecordExpiryAsync(DecisionEntry entry, DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(entry);
-        var payload = new JsonObject { ["decision_id"] = entry.DecisionId, ["expired_at"] = Time(at) };
-        return await AppendAsync(ExpiryType, payload, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(decision);
+        ArgumentNullException.ThrowIfNull(change);
+        return await AppendAsync(ReviewEventJson.TypeOf(change), ReviewEventJson.Write(decision.DecisionId, change), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task RecordRefusalAsync(string decisionId, DispositionCommand command, ReviewRefusedException refusal, CancellationToken cancellationToken)
@@ -109,23 +76,6 @@ public sealed class DecisionRecorder(IAuditTrail trail, PdpMetrics metrics, IOpt
             ["reason"] = refusal.Message,
         };
         await AppendAsync(RefusalType, payload, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Records that <paramref name="entry"/>'s approval was used by the request whose (redacted) input is <paramref name="recordedInput"/>.</summary>
-    public async Task<long> RecordApprovalUseAsync(DecisionEntry entry, string useId, DateTimeOffset at, JsonObject recordedInput, string actionDigest, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(entry);
-        ArgumentNullException.ThrowIfNull(recordedInput);
-        var payload = new JsonObject
-        {
-            ["decision_id"] = entry.DecisionId,
-            ["use_id"] = useId,
-            ["used_at"] = Time(at),
-            ["action_digest"] = actionDigest,
-            ["approved_digest"] = entry.Snapshot.ApprovedDigest,
-            ["input"] = recordedInput.DeepClone(),
-        };
-        return await AppendAsync(ApprovalUseType, payload, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -182,5 +132,5 @@ public sealed class DecisionRecorder(IAuditTrail trail, PdpMetrics metrics, IOpt
         }
     }
 
-    public static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+    public static string Time(DateTimeOffset time) => EventTime.Format(time);
 }

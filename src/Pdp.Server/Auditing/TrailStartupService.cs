@@ -2,7 +2,7 @@ using Pdp.Audit;
 using Pdp.Server.Decisions;
 using Pdp.Server.Logging;
 using Pdp.Server.Policies;
-using Pdp.Server.Reviews;
+using Pdp.Review.Store;
 
 namespace Pdp.Server.Auditing;
 
@@ -13,7 +13,7 @@ namespace Pdp.Server.Auditing;
 /// </summary>
 public sealed class TrailStartupService(
     AuditTrailHost host,
-    IDecisionStore store,
+    IReviewStore store,
     IdempotencyCache idempotency,
     PolicyStore policies,
     Pdp.Policies.Loading.IPolicySource source,
@@ -31,8 +31,8 @@ public sealed class TrailStartupService(
 
         // A new trail has no file until its first record.
         var records = trail.Recovery.RecordsRead > 0 ? AuditTrailReader.Read(trail.ActivePath) : [];
-        var (decisions, dispositions) = TrailReplayer.Replay(records, store, idempotency, time.GetUtcNow());
-        ServerLog.TrailReplayed(logger, trail.ActivePath, trail.Recovery.RecordsRead, decisions, dispositions, store.Pending().Count());
+        var (decisions, dispositions) = TrailReplayer.Replay(records, store as LocalReviewStore, idempotency, time.GetUtcNow());
+        ServerLog.TrailReplayed(logger, trail.ActivePath, trail.Recovery.RecordsRead, decisions, dispositions, store.PendingCounts().Values.Sum());
         policies.RevisionActivated += evaluator => _ = RecordLoadAsync(evaluator);
     }
 

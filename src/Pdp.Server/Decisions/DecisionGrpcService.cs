@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Pdp.Contracts.V1;
 using Pdp.Server.Configuration;
 using Pdp.Server.Identity;
+using Pdp.Review.Rules;
 using Pdp.Server.Reviews;
 
 namespace Pdp.Server.Decisions;
@@ -32,20 +33,20 @@ public sealed class DecisionGrpcService(
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var parameters = request.Parameters is null ? null : _inputs.Struct(request.Parameters, "parameters");
-        var command = new DispositionCommand(request.DecisionId, request.Reviewer, DecisionRecordMapper.FromContract(request.Outcome), request.Justification, parameters, CallerIdentityInterceptor.Of(context));
-        var (disposition, entry) = await reviews.RecordAsync(command, context.CancellationToken).ConfigureAwait(false);
+        var command = new DispositionCommand(request.DecisionId, request.Reviewer, DecisionRecordMapper.FromContract(request.Outcome), request.Justification, parameters, CallerIdentityInterceptor.Of(context).ToRecordingCaller());
+        var (disposition, view) = await reviews.RecordAsync(command, context.CancellationToken).ConfigureAwait(false);
         return new RecordDispositionResponse
         {
             Disposition = DecisionRecordMapper.ToContract(disposition),
-            Decision = DecisionRecordMapper.ToRecord(entry, entry.Snapshot),
+            Decision = DecisionRecordMapper.ToRecord(view),
         };
     }
 
-    public override Task<DecisionRecord> GetDecision(GetDecisionRequest request, ServerCallContext context)
+    public override async Task<DecisionRecord> GetDecision(GetDecisionRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var entry = reviews.Find(request.DecisionId);
-        return Task.FromResult(DecisionRecordMapper.ToRecord(entry, entry.Snapshot));
+        ArgumentNullException.ThrowIfNull(context);
+        return DecisionRecordMapper.ToRecord(await reviews.FindAsync(request.DecisionId, context.CancellationToken).ConfigureAwait(false));
     }
 
     public override async Task WatchDecision(WatchDecisionRequest request, IServerStreamWriter<DecisionRecord> responseStream, ServerCallContext context)
@@ -53,9 +54,9 @@ public sealed class DecisionGrpcService(
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
-        await foreach (var (entry, review) in reviews.WatchAsync(request.DecisionId, context.CancellationToken).ConfigureAwait(false))
+        await foreach (var view in reviews.WatchAsync(request.DecisionId, context.CancellationToken).ConfigureAwait(false))
         {
-            await responseStream.WriteAsync(DecisionRecordMapper.ToRecord(entry, review), context.CancellationToken).ConfigureAwait(false);
+            await responseStream.WriteAsync(DecisionRecordMapper.ToRecord(view), context.CancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -10,12 +10,14 @@ using Pdp.Server.Identity;
 using Pdp.Server.Logging;
 using Pdp.Server.Metrics;
 using Pdp.Server.Policies;
-using Pdp.Server.Reviews;
+using Pdp.Review.Model;
+using Pdp.Review.Rules;
+using Pdp.Review.Store;
 
 namespace Pdp.Server.Decisions;
 
-/// <summary>What one decision produced: the evaluated decision, its wire answer and its stored entry.</summary>
-public sealed record DecisionOutcome(Decision Decision, Pdp.Contracts.V1.DecideResponse Response, DecisionEntry Entry);
+/// <summary>What one decision produced: the evaluated decision, its wire answer and the facts the review step keeps.</summary>
+public sealed record DecisionOutcome(Decision Decision, Pdp.Contracts.V1.DecideResponse Response, DecisionFacts Facts);
 
 /// <summary>
 /// The decision path every front door shares (gRPC Decide, Envoy's Check, AuthZEN): add the server's
@@ -24,7 +26,7 @@ public sealed record DecisionOutcome(Decision Decision, Pdp.Contracts.V1.DecideR
 /// </summary>
 public sealed class DecisionMaker(
     PolicyStore policies,
-    IDecisionStore decisions,
+    IReviewStore decisions,
     DecisionRecorder recorder,
     PdpMetrics metrics,
     AdmissionControl admission,
@@ -61,19 +63,32 @@ public sealed class DecisionMaker(
         var decision = evaluator.Evaluate(new EvaluationRequest(input, actionType, now));
         LogFailures(decision, decisionId);
 
-        var response = DecisionResponseMapper.ToResponse(decision, decisionId, now);
         var policyId = decision.DecidingPolicyId ?? DecisionCombiner.DefaultPolicyId;
         var approverGroup = decision.Verdict == Verdict.RequireHuman
             ? decision.ApproverGroup
             : evaluator.PolicySet.Find(policyId)?.Metadata.ApproverGroup ?? string.Empty;
-        var entry = new DecisionEntry(decisionId, now, recorder.Redact(input, evaluator), response, policyId, approverGroup, ActionDigest.Of(input));
+        var facts = DecisionFactsMapper.From(decision, decisionId, now, recorder.Redact(input, evaluator), policyId, approverGroup, ActionDigest.Of(input), requestDigest);
 
-        // Nothing is answered that is not on record: the decision is durable before the caller hears it.
-        await recorder.RecordDecisionAsync(entry, decision, requestDigest, CancellationToken.None).ConfigureAwait(false);
-        decisions.Add(entry);
+        // Nothing is answered that is not on record. A shared review store commits a require-human decision
+        // before anything else (so any instance can serve its review, and a store that cannot take it fails
+        // the call closed); the local trail has every decision before the answer, and the store learns of
+        // the rest only once the trail has them.
+        var commitFirst = decisions.SharesReviews && facts.Verdict == DecisionVerdict.RequireHuman;
+        if (commitFirst)
+        {
+            await decisions.AddAsync(facts, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        await recorder.RecordDecisionAsync(facts, decision, CancellationToken.None).ConfigureAwait(false);
+        if (!commitFirst)
+        {
+            await decisions.AddAsync(facts, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        var response = DecisionResponseMapper.ToResponse(facts);
         metrics.RecordDecision(decision, actionType, Stopwatch.GetElapsedTime(started));
         ServerLog.DecisionMade(logger, decisionId, decision.Verdict.ToText(), actionType, policyId, decision.PolicyRevision);
-        return new DecisionOutcome(decision, response, entry);
+        return new DecisionOutcome(decision, response, facts);
     }
 
     private void LogFailures(Decision decision, string decisionId)

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Pdp.Contracts.V1;
-using Pdp.Server.Reviews;
+using Pdp.Review.Model;
 
 namespace Pdp.Server.Decisions;
 
@@ -11,26 +11,26 @@ public static class DecisionRecordMapper
 {
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
 
-    public static DecisionRecord ToRecord(DecisionEntry entry, ReviewSnapshot review)
+    public static DecisionRecord ToRecord(ReviewView view)
     {
-        ArgumentNullException.ThrowIfNull(entry);
-        ArgumentNullException.ThrowIfNull(review);
-        var response = entry.Response;
+        ArgumentNullException.ThrowIfNull(view);
+        var (decision, review) = (view.Decision, view.Review);
+        var response = DecisionResponseMapper.ToResponse(decision);
         var record = new DecisionRecord
         {
-            DecisionId = entry.DecisionId,
-            Request = RequestOf(entry.RecordedInput),
+            DecisionId = decision.DecisionId,
+            Request = RequestOf(decision.RecordedInput),
             Verdict = response.Verdict,
             ControlOwner = response.ControlOwner,
             Review = response.Review,
             PolicyRevision = response.PolicyRevision,
-            DecidedAt = Timestamp.FromDateTimeOffset(entry.DecidedAt),
+            DecidedAt = Timestamp.FromDateTimeOffset(decision.DecidedAt),
             ReviewStatus = ToContract(review.State),
-            ActionDigest = entry.ActionDigest,
+            ActionDigest = decision.ActionDigest,
             ApprovedActionDigest = review.ApprovedDigest,
             Overridden = review.Overridden,
             Approvals = review.Approvals,
-            ApproverGroup = entry.ApproverGroup,
+            ApproverGroup = decision.ApproverGroup,
         };
         record.Reasons.Add(response.Reasons);
         record.Obligations.Add(response.Obligations);

@@ -1,20 +1,51 @@
 using Google.Protobuf.WellKnownTypes;
 using Pdp.Contracts.V1;
 using Pdp.Evaluation.Results;
-using ContractVerdict = Pdp.Contracts.V1.Verdict;
-using Verdict = Pdp.Evaluation.Results.Verdict;
+using Pdp.Review.Model;
+using EvaluatedVerdict = Pdp.Evaluation.Results.Verdict;
 
 namespace Pdp.Server.Decisions;
 
-/// <summary>Translates an evaluated <see cref="Decision"/> into the wire response.</summary>
+/// <summary>Evaluated decisions into the review domain's facts, once per decision.</summary>
+public static class DecisionFactsMapper
+{
+    public static DecisionFacts From(Decision decision, string decisionId, DateTimeOffset decidedAt, System.Text.Json.Nodes.JsonObject recordedInput, string policyId, string approverGroup, string actionDigest, string requestDigest)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        var verdict = decision.Verdict switch
+        {
+            EvaluatedVerdict.Allow => DecisionVerdict.Allow,
+            EvaluatedVerdict.RequireHuman => DecisionVerdict.RequireHuman,
+            _ => DecisionVerdict.Deny,
+        };
+        var review = verdict == DecisionVerdict.RequireHuman;
+        return new DecisionFacts(
+            decisionId,
+            decidedAt,
+            recordedInput,
+            verdict,
+            [.. decision.Reasons.Select(r => new Review.Model.DecisionReason(r.PolicyId, r.Message))],
+            decision.ControlOwner,
+            decision.Obligations,
+            decision.PolicyRevision,
+            policyId,
+            approverGroup,
+            review ? decidedAt + decision.ReviewTtl : null,
+            review ? Math.Max(1, decision.MinApprovals) : 1,
+            actionDigest,
+            requestDigest);
+    }
+}
+
+/// <summary>The review domain's decisions into the wire response.</summary>
 public static class DecisionResponseMapper
 {
-    public static DecideResponse ToResponse(Decision decision, string decisionId, DateTimeOffset decidedAt)
+    public static DecideResponse ToResponse(DecisionFacts decision)
     {
         ArgumentNullException.ThrowIfNull(decision);
         var response = new DecideResponse
         {
-            DecisionId = decisionId,
+            DecisionId = decision.DecisionId,
             Verdict = ToContract(decision.Verdict),
             ControlOwner = decision.ControlOwner,
             PolicyRevision = decision.PolicyRevision,
@@ -29,12 +60,12 @@ public static class DecisionResponseMapper
             response.Obligations[key] = value;
         }
 
-        if (decision.Verdict == Verdict.RequireHuman)
+        if (decision.Verdict == DecisionVerdict.RequireHuman)
         {
-            response.Review = new Review
+            response.Review = new Contracts.V1.Review
             {
                 ApproverGroup = decision.ApproverGroup,
-                ExpiresAt = Timestamp.FromDateTimeOffset(decidedAt + decision.ReviewTtl),
+                ExpiresAt = decision.ExpiresAt is { } expires ? Timestamp.FromDateTimeOffset(expires) : null,
                 MinApprovals = decision.MinApprovals,
             };
         }
@@ -42,10 +73,5 @@ public static class DecisionResponseMapper
         return response;
     }
 
-    public static ContractVerdict ToContract(Verdict verdict) => verdict switch
-    {
-        Verdict.Allow => ContractVerdict.Allow,
-        Verdict.RequireHuman => ContractVerdict.RequireHuman,
-        _ => ContractVerdict.Deny,
-    };
+    public static Contracts.V1.Verdict ToContract(DecisionVerdict verdict) => (Contracts.V1.Verdict)(int)verdict;
 }

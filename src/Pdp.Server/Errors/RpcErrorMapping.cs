@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Pdp.Audit;
-using Pdp.Server.Reviews;
+using Pdp.Review.Rules;
+using Pdp.Review.Store;
 
 namespace Pdp.Server.Errors;
 
@@ -26,6 +27,7 @@ public static class RpcErrorMapping
             _ => StatusCode.FailedPrecondition,
         }, e.Message),
         Identity.SvidRejectedException e => new Status(StatusCode.Unauthenticated, e.Message),
+        ReviewStoreUnavailableException e => new Status(StatusCode.Unavailable, e.Message),
         AuditWriteException => new Status(StatusCode.Unavailable, "the audit trail cannot be written; nothing was decided or recorded (failing closed)"),
         OperationCanceledException => new Status(StatusCode.Cancelled, "the call was cancelled"),
         _ => new Status(StatusCode.Internal, "internal error"),
@@ -33,5 +35,5 @@ public static class RpcErrorMapping
 
     /// <summary>True for failures that are the caller's or the environment's, not a bug in Pdp.</summary>
     public static bool IsExpected(Exception exception) => exception is RpcException or RequestValidationException
-        or IdempotencyConflictException or NotReadyException or OverloadedException or OperationCanceledException or ReviewRefusedException;
+        or IdempotencyConflictException or NotReadyException or OverloadedException or OperationCanceledException or ReviewRefusedException or ReviewStoreUnavailableException;
 }

@@ -15,6 +15,9 @@ public sealed record CallerIdentity(string Transport, bool Authenticated, Spiffe
     public static CallerIdentity Tcp(string address) => new("tcp", false, null, null, address);
 
     /// <summary>The <c>input.caller</c> document policies see.</summary>
+    /// <summary>The caller as the review rules see a recorder: its SPIFFE ID and whether it was authenticated.</summary>
+    public Pdp.Review.Rules.RecordingCaller ToRecordingCaller() => new(Spiffe?.ToString(), Authenticated);
+
     public JsonObject ToInput()
     {
         var caller = new JsonObject

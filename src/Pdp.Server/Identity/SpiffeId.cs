@@ -59,12 +59,5 @@ public sealed record SpiffeId(string TrustDomain, string Path)
     /// Matches <paramref name="pattern"/>: an exact SPIFFE ID, or one ending in <c>/*</c> that stands for
     /// any ID strictly below that path (<c>spiffe://example.org/reviewers/*</c>).
     /// </summary>
-    public bool Matches(string pattern)
-    {
-        ArgumentNullException.ThrowIfNull(pattern);
-        var text = ToString();
-        return pattern.EndsWith("/*", StringComparison.Ordinal)
-            ? text.StartsWith(pattern[..^1], StringComparison.Ordinal) && text.Length > pattern.Length - 1
-            : string.Equals(text, pattern, StringComparison.Ordinal);
-    }
+    public bool Matches(string pattern) => Pdp.Review.Rules.RecorderPolicy.Matches(ToString(), pattern);
 }

@@ -63,4 +63,19 @@ internal static partial class ServerLog
 
     [LoggerMessage(41, LogLevel.Information, "Stopping: readiness is false; listeners close in {DelaySeconds} s, then calls in flight finish and the trail is flushed")]
     public static partial void Draining(ILogger logger, double delaySeconds);
+
+    [LoggerMessage(120, LogLevel.Warning, "Review store unavailable during {Operation}: {Reason}")]
+    public static partial void ReviewStoreUnavailable(ILogger logger, string operation, string reason);
+
+    [LoggerMessage(121, LogLevel.Information, "Review store {Kind} ready")]
+    public static partial void ReviewStoreReady(ILogger logger, string kind);
+
+    [LoggerMessage(122, LogLevel.Information, "Review store reachable again")]
+    public static partial void ReviewStoreRecovered(ILogger logger);
+
+    [LoggerMessage(123, LogLevel.Warning, "Decision log shipping failed ({Backlog} records behind): {Reason}")]
+    public static partial void ShippingFailed(ILogger logger, long backlog, string reason);
+
+    [LoggerMessage(124, LogLevel.Warning, "A disposition committed to the shared review store could not be copied to the local trail: {Reason}")]
+    public static partial void ReviewCopyFailed(ILogger logger, string reason);
 }

@@ -1,14 +1,14 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
-using Pdp.Contracts.V1;
-using Pdp.Server.Auditing;
+using Pdp.Review.Model;
+using Pdp.Review.Rules;
+using Pdp.Review.Store;
 using Pdp.Server.Configuration;
-using Pdp.Server.Reviews;
 
 namespace Pdp.Server.Mesh;
 
 /// <summary>What a retry carrying an approval got: the approved decision and the use now on record, or why not.</summary>
-public sealed record ApprovalRedemption(DecisionEntry? Decision, ApprovalUse? Use, string Refusal)
+public sealed record ApprovalRedemption(DecisionFacts? Decision, ApprovalUse? Use, string Refusal)
 {
     public bool Accepted => Use is not null;
 }
@@ -19,10 +19,10 @@ public sealed record ApprovalRedemption(DecisionEntry? Decision, ApprovalUse? Us
 /// <c>Pdp:Envoy:ApprovalValiditySeconds</c> of settling, never used before, for the same agent, and for the
 /// same action: the retry's action digest (type, target, parameters as mapped from the retry itself) equals
 /// the approved digest, and a body Pdp could not read is the same body. The use is written to the trail
-/// (<c>approval_use</c>) before the answer, under the decision's gate, so two racing retries cannot both
-/// win and a restart replays it.
+/// (<c>approval_use</c>) before the answer, as one change of the review store, so two racing retries cannot
+/// both win (on one instance or, with a shared store, on several) and a restart replays it.
 /// </summary>
-public sealed class ApprovalRedeemer(IDecisionStore store, DecisionRecorder recorder, IOptions<PdpOptions> options, TimeProvider time)
+public sealed class ApprovalRedeemer(IReviewStore store, IOptions<PdpOptions> options, TimeProvider time)
 {
     private readonly TimeSpan _validity = TimeSpan.FromSeconds(options.Value.Envoy.ApprovalValiditySeconds);
     private readonly string _header = options.Value.Envoy.ApprovalHeader;
@@ -40,40 +40,35 @@ public sealed class ApprovalRedeemer(IDecisionStore store, DecisionRecorder reco
             return Refused(null, $"{_header}: '{Clip(approvalId)}' is not a decision id");
         }
 
-        if (store.Find(approvalId) is not { } entry)
+        string? refusal = null;
+        var result = await store.ChangeAsync(
+            approvalId,
+            current =>
+            {
+                var now = time.GetUtcNow();
+                refusal = Check(current, proposal, now);
+                if (refusal is not null)
+                {
+                    return null;
+                }
+
+                recordedInput["decision_id"] = current.Decision.DecisionId;
+                return ReviewChange.ApprovalUsed(Guid.CreateVersion7(now).ToString(), now, ActionDigest.Of(proposal), current.Review.ApprovedDigest, recordedInput);
+            },
+            cancellationToken).ConfigureAwait(false);
+        if (result is null)
         {
             return Refused(null, $"{_header}: no decision {approvalId} is known (an unknown id, or one forgotten past Pdp:Review:RetainDecisions)");
         }
 
-        await entry.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var now = time.GetUtcNow();
-            var refusal = Check(entry, proposal, now);
-            if (refusal is not null)
-            {
-                return Refused(entry, refusal);
-            }
-
-            var useId = Guid.CreateVersion7(now).ToString();
-            var digest = ActionDigest.Of(proposal);
-            recordedInput["decision_id"] = entry.DecisionId;
-
-            // Durable before anything changes or is answered; once queued, the record is written whatever the caller does.
-            var seq = await recorder.RecordApprovalUseAsync(entry, useId, now, recordedInput, digest, CancellationToken.None).ConfigureAwait(false);
-            var use = new ApprovalUse(useId, now, digest, seq);
-            entry.TryMarkApprovalUsed(use);
-            return new ApprovalRedemption(entry, use, string.Empty);
-        }
-        finally
-        {
-            entry.Gate.Release();
-        }
+        return refusal is not null || result.View.ApprovalUse is not { } use
+            ? Refused(result.View.Decision, refusal ?? "the approval could not be used")
+            : new ApprovalRedemption(result.View.Decision, use, string.Empty);
     }
 
-    private string? Check(DecisionEntry entry, JsonObject proposal, DateTimeOffset now)
+    private string? Check(ReviewView view, JsonObject proposal, DateTimeOffset now)
     {
-        var review = entry.Snapshot;
+        var (entry, review) = (view.Decision, view.Review);
         var id = entry.DecisionId;
         switch (review.State)
         {
@@ -92,7 +87,7 @@ public sealed class ApprovalRedeemer(IDecisionStore store, DecisionRecorder reco
                 return $"decision {id} was {VerdictText(entry.Verdict)} and had no review; {_header} must name a require-human decision a human approved";
         }
 
-        if (entry.ApprovalUse is { } used)
+        if (view.ApprovalUse is { } used)
         {
             return $"the approval of decision {id} was already used at {used.UsedAt:O} (use {used.UseId}); an approval allows one request";
         }
@@ -126,9 +121,9 @@ public sealed class ApprovalRedeemer(IDecisionStore store, DecisionRecorder reco
     private static string BodyDigest(JsonObject input) =>
         input["context"]?["http"]?["body"]?["sha256"] is JsonValue value && value.TryGetValue<string>(out var text) ? text : string.Empty;
 
-    private static ApprovalRedemption Refused(DecisionEntry? entry, string reason) => new(entry, null, reason);
+    private static ApprovalRedemption Refused(DecisionFacts? entry, string reason) => new(entry, null, reason);
 
-    private static string VerdictText(Verdict verdict) => verdict == Verdict.Allow ? "allow" : verdict == Verdict.Deny ? "deny" : "require_human";
+    private static string VerdictText(DecisionVerdict verdict) => Pdp.Review.Events.DecisionEventJson.VerdictText(verdict);
 
     private static string Clip(string text) => text.Length <= 128 ? text : text[..128] + "…";
 }

@@ -70,7 +70,7 @@ public sealed class EnvoyCheckHandler(
 
                 var approved = redemption.Decision!;
                 MeshLog.ApprovalUsed(logger, approved.DecisionId, redemption.Use!.UseId);
-                return CheckResponses.Allow(approved.DecisionId, approved.Response.Obligations, incoming, redemption.Use.UseId);
+                return CheckResponses.Allow(approved.DecisionId, approved.Obligations, incoming, redemption.Use.UseId);
             }
 
             var outcome = await maker.DecideAsync(proposal, caller, string.Empty, cancellationToken).ConfigureAwait(false);

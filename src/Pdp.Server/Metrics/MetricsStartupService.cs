@@ -1,11 +1,11 @@
 using Pdp.Server.Auditing;
 using Pdp.Server.Policies;
-using Pdp.Server.Reviews;
+using Pdp.Review.Store;
 
 namespace Pdp.Server.Metrics;
 
 /// <summary>Wires the metrics to what they describe: revisions as they activate, and the gauges read at scrape time.</summary>
-public sealed class MetricsStartupService(PdpMetrics metrics, PolicyStore policies, IDecisionStore store, AuditTrailHost trail, PolicyReloadStatus reloads) : IHostedService
+public sealed class MetricsStartupService(PdpMetrics metrics, PolicyStore policies, IReviewStore store, AuditTrailHost trail, PolicyReloadStatus reloads) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {

@@ -1,6 +1,7 @@
 using Pdp.Evaluation;
 using Pdp.Evaluation.Results;
-using Pdp.Server.Reviews;
+using Pdp.Review.Model;
+using Pdp.Review.Store;
 using Prometheus;
 
 namespace Pdp.Server.Metrics;
@@ -147,7 +148,7 @@ public sealed class PdpMetrics
         }
     }
 
-    public void RecordDisposition(DecisionEntry decision, DispositionEntry disposition)
+    public void RecordDisposition(DecisionFacts decision, DispositionEntry disposition)
     {
         ArgumentNullException.ThrowIfNull(decision);
         ArgumentNullException.ThrowIfNull(disposition);
@@ -175,11 +176,11 @@ public sealed class PdpMetrics
     }
 
     /// <summary>Sets the pending-review gauge from the store, per policy (called just before each scrape).</summary>
-    public void RefreshPending(IDecisionStore store)
+    public void RefreshPending(IReviewStore store)
     {
         ArgumentNullException.ThrowIfNull(store);
         var labels = _labels;
-        var counts = store.Pending().GroupBy(e => labels.Policy(e.PolicyId)).ToDictionary(g => g.Key, g => g.Count());
+        var counts = store.PendingCounts().GroupBy(p => labels.Policy(p.Key)).ToDictionary(g => g.Key, g => g.Sum(p => p.Value));
         foreach (var labelValues in PendingReviews.GetAllLabelValues().ToArray())
         {
             PendingReviews.WithLabels(labelValues).Set(counts.GetValueOrDefault(labelValues[0]));

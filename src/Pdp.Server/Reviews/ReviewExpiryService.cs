@@ -22,6 +22,11 @@ public sealed class ReviewExpiryService(ReviewService reviews, IOptions<PdpOptio
                 // The disk may recover; the next sweep tries again.
                 ServerLog.TrailWriteFailed(logger, "expiry", e);
             }
+            catch (Pdp.Review.Store.ReviewStoreUnavailableException e)
+            {
+                // The shared store may come back; the next sweep (here or on another instance) tries again.
+                ServerLog.ReviewStoreUnavailable(logger, "expiry", e.Message);
+            }
         }
     }
 }

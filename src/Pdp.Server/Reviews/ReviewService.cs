@@ -1,6 +1,9 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
+using Pdp.Review.Model;
+using Pdp.Review.Rules;
+using Pdp.Review.Store;
 using Pdp.Server.Auditing;
 using Pdp.Server.Configuration;
 using Pdp.Server.Logging;
@@ -10,112 +13,110 @@ using Pdp.Server.Policies;
 namespace Pdp.Server.Reviews;
 
 /// <summary>
-/// Applies the review rules: one disposition at a time per decision, each written to the trail
-/// before it changes state or is acknowledged; refusals of real decisions are recorded too. Also
-/// expires reviews nobody settled in time.
+/// Applies the review rules through the review store: one change at a time per decision, each on record
+/// before it changes state or is acknowledged; refusals of real decisions are recorded in the trail too.
+/// Also expires reviews nobody settled in time.
 /// </summary>
-public sealed class ReviewService(IDecisionStore store, DecisionRecorder recorder, PolicyStore policies, PdpMetrics metrics, IOptions<PdpOptions> options, TimeProvider time, ILogger<ReviewService> logger)
+public sealed class ReviewService(IReviewStore store, DecisionRecorder recorder, PolicyStore policies, PdpMetrics metrics, IOptions<PdpOptions> options, TimeProvider time, ILogger<ReviewService> logger)
 {
+    private const int ExpiryBatch = 256;
+
     private readonly RecorderPolicy _recorders = new(options.Value.Tls.Enabled, [.. options.Value.Review.Recorders]);
 
-    public async Task<(DispositionEntry Disposition, DecisionEntry Decision)> RecordAsync(DispositionCommand command, CancellationToken cancellationToken)
+    public async Task<(DispositionEntry Disposition, ReviewView Decision)> RecordAsync(DispositionCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
         DispositionRules.CheckFields(command);
-        var entry = Find(command.DecisionId);
-        await entry.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        CheckId(command.DecisionId);
+
+        // A late disposition finds the review expired: the expiry goes on record first, then the refusal.
+        await ExpireIfDueAsync(command.DecisionId, cancellationToken).ConfigureAwait(false);
+        ReviewChangeResult? result;
         try
         {
-            var now = time.GetUtcNow();
-            await ExpireIfDueLockedAsync(entry, now).ConfigureAwait(false);
-            DispositionTransition transition;
-            try
-            {
-                transition = DispositionRules.Check(entry, entry.Snapshot, command, GroupMembers(entry.ApproverGroup), _recorders, now);
-            }
-            catch (ReviewRefusedException refusal)
-            {
-                await recorder.RecordRefusalAsync(entry.DecisionId, command, refusal, CancellationToken.None).ConfigureAwait(false);
-                throw;
-            }
-
-            // Once queued, a record is written whatever the caller does; so is the state change that follows it.
-            var seq = await recorder.RecordDispositionAsync(entry, command, transition, now, CancellationToken.None).ConfigureAwait(false);
-            var disposition = new DispositionEntry(command.Reviewer, command.Outcome!.Value, command.Justification, now, transition.DispositionDigest, command.Parameters, seq);
-            entry.Apply(disposition, transition.State, transition.Settles ? now : null, transition.ApprovedDigest);
-            metrics.RecordDisposition(entry, disposition);
-            ServerLog.DispositionRecorded(logger, disposition.Outcome.ToText(), entry.DecisionId, command.Reviewer, transition.State.ToString());
-            return (disposition, entry);
+            result = await store.ChangeAsync(
+                command.DecisionId,
+                current =>
+                {
+                    var now = time.GetUtcNow();
+                    var transition = DispositionRules.Check(current.Decision, current.Review, command, GroupMembers(current.Decision.ApproverGroup), _recorders, now);
+                    return ReviewChange.Disposition(command.Reviewer, command.Outcome!.Value, command.Justification, command.Parameters, transition, now);
+                },
+                cancellationToken).ConfigureAwait(false);
         }
-        finally
+        catch (ReviewRefusedException refusal)
         {
-            entry.Gate.Release();
+            await recorder.RecordRefusalAsync(command.DecisionId, command, refusal, CancellationToken.None).ConfigureAwait(false);
+            throw;
         }
+
+        var (view, change, seq) = result ?? throw Unknown(command.DecisionId);
+        var disposition = change!.ToDisposition(seq);
+        metrics.RecordDisposition(view.Decision, disposition);
+        ServerLog.DispositionRecorded(logger, disposition.Outcome.ToText(), view.Decision.DecisionId, command.Reviewer, view.Review.State.ToString());
+        return (disposition, view);
     }
 
-    public DecisionEntry Find(string decisionId)
+    public async Task<ReviewView> FindAsync(string decisionId, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(decisionId) || !Guid.TryParse(decisionId, out _))
-        {
-            throw new ReviewRefusedException(RefusalKind.InvalidArgument, "decision_id: must be a decision id as returned by Decide");
-        }
-
-        return store.Find(decisionId) ?? throw new ReviewRefusedException(RefusalKind.NotFound, $"decision_id: no decision {decisionId} is known");
+        CheckId(decisionId);
+        return await store.FindAsync(decisionId, cancellationToken).ConfigureAwait(false) ?? throw Unknown(decisionId);
     }
 
     /// <summary>Yields the decision now and after every change, until its review can change no more.</summary>
-    public async IAsyncEnumerable<(DecisionEntry Entry, ReviewSnapshot Review)> WatchAsync(string decisionId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<ReviewView> WatchAsync(string decisionId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var entry = Find(decisionId);
-        while (true)
+        // Unknown ids are refused before the stream starts, with the same status GetDecision gives.
+        await FindAsync(decisionId, cancellationToken).ConfigureAwait(false);
+        await foreach (var view in store.WatchAsync(decisionId, cancellationToken).ConfigureAwait(false))
         {
-            var changed = entry.WhenChanged;
-            var review = entry.Snapshot;
-            yield return (entry, review);
-            if (review.State != ReviewState.Pending)
-            {
-                yield break;
-            }
-
-            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            yield return view;
         }
     }
 
-    /// <summary>Records EXPIRED for every pending review past its deadline.</summary>
+    /// <summary>Records EXPIRED for every pending review past its deadline; with a shared store, once for the fleet.</summary>
     public async Task<int> ExpireDueAsync(CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
         var expired = 0;
-        foreach (var entry in store.Pending().Where(e => e.ExpiresAt <= now).ToArray())
+        foreach (var id in await store.DueAsync(time.GetUtcNow(), ExpiryBatch, cancellationToken).ConfigureAwait(false))
         {
-            await entry.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                expired += await ExpireIfDueLockedAsync(entry, now).ConfigureAwait(false) ? 1 : 0;
-            }
-            finally
-            {
-                entry.Gate.Release();
-            }
+            expired += await ExpireIfDueAsync(id, cancellationToken).ConfigureAwait(false) ? 1 : 0;
         }
 
         return expired;
     }
 
-    private async Task<bool> ExpireIfDueLockedAsync(DecisionEntry entry, DateTimeOffset now)
+    private async Task<bool> ExpireIfDueAsync(string decisionId, CancellationToken cancellationToken)
     {
-        if (entry.Snapshot.State != ReviewState.Pending || entry.ExpiresAt is not { } expires || now < expires)
+        var result = await store.ChangeAsync(
+            decisionId,
+            current =>
+            {
+                var now = time.GetUtcNow();
+                return current.Review.State == ReviewState.Pending && current.Decision.ExpiresAt is { } expires && now >= expires
+                    ? ReviewChange.Expiry(now)
+                    : null;
+            },
+            cancellationToken).ConfigureAwait(false);
+        if (result is not { Applied: { } change })
         {
             return false;
         }
 
-        var seq = await recorder.RecordExpiryAsync(entry, now, CancellationToken.None).ConfigureAwait(false);
-        var expiry = new DispositionEntry(TrailReplayer.ServerReviewer, ReviewOutcome.Expired, "no disposition before the review expired", now, string.Empty, null, seq);
-        entry.Apply(expiry, ReviewState.Expired, now, string.Empty);
-        metrics.RecordDisposition(entry, expiry);
-        ServerLog.ReviewExpired(logger, entry.DecisionId);
+        metrics.RecordDisposition(result.View.Decision, change.ToDisposition(result.Seq));
+        ServerLog.ReviewExpired(logger, decisionId);
         return true;
     }
+
+    private static void CheckId(string decisionId)
+    {
+        if (string.IsNullOrWhiteSpace(decisionId) || !Guid.TryParse(decisionId, out _))
+        {
+            throw new ReviewRefusedException(RefusalKind.InvalidArgument, "decision_id: must be a decision id as returned by Decide");
+        }
+    }
+
+    private static ReviewRefusedException Unknown(string decisionId) => new(RefusalKind.NotFound, $"decision_id: no decision {decisionId} is known");
 
     private string[]? GroupMembers(string group) =>
         policies.Current?.PolicySet.Data["groups"]?[group] is JsonArray members

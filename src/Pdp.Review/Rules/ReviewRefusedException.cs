@@ -1,4 +1,4 @@
-namespace Pdp.Server.Reviews;
+namespace Pdp.Review.Rules;
 
 /// <summary>Why a disposition was refused, in terms the gRPC edge maps to a status.</summary>
 public enum RefusalKind

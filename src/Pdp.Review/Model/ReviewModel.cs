@@ -1,4 +1,4 @@
-namespace Pdp.Server.Reviews;
+namespace Pdp.Review.Model;
 
 /// <summary>What a human did with a proposed action. <see cref="Expired"/> is written only by the server.</summary>
 public enum ReviewOutcome

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Pdp.Audit.Format;
 
-namespace Pdp.Server.Reviews;
+namespace Pdp.Review.Rules;
 
 /// <summary>
 /// The digest that binds an approval to one exact action: SHA-256 over the canonical JSON of the

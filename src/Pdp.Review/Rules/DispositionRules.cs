@@ -1,6 +1,6 @@
-using Pdp.Contracts.V1;
+using Pdp.Review.Model;
 
-namespace Pdp.Server.Reviews;
+namespace Pdp.Review.Rules;
 
 /// <summary>
 /// The review rules, as a pure function of the decision, its review state, the disposition and the
@@ -46,7 +46,7 @@ public static class DispositionRules
         }
     }
 
-    public static DispositionTransition Check(DecisionEntry decision, ReviewSnapshot review, DispositionCommand command, IReadOnlyCollection<string>? groupMembers, RecorderPolicy recorders, DateTimeOffset now)
+    public static DispositionTransition Check(DecisionFacts decision, ReviewSnapshot review, DispositionCommand command, IReadOnlyCollection<string>? groupMembers, RecorderPolicy recorders, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(recorders);
         ArgumentNullException.ThrowIfNull(decision);
@@ -83,16 +83,16 @@ public static class DispositionRules
         }
     }
 
-    private static void CheckState(DecisionEntry decision, ReviewSnapshot review, ReviewOutcome outcome, DateTimeOffset now)
+    private static void CheckState(DecisionFacts decision, ReviewSnapshot review, ReviewOutcome outcome, DateTimeOffset now)
     {
-        if (decision.Verdict == Verdict.Deny)
+        if (decision.Verdict == DecisionVerdict.Deny)
         {
             throw new ReviewRefusedException(RefusalKind.FailedPrecondition, "the decision was deny: there is nothing to approve, reject or reverse");
         }
 
         if (outcome == ReviewOutcome.Reversed)
         {
-            if (decision.Verdict != Verdict.Allow)
+            if (decision.Verdict != DecisionVerdict.Allow)
             {
                 throw new ReviewRefusedException(RefusalKind.FailedPrecondition, "only an allowed decision can be reversed; a review is settled with APPROVED, REJECTED or MODIFIED");
             }
@@ -105,7 +105,7 @@ public static class DispositionRules
             return;
         }
 
-        if (decision.Verdict != Verdict.RequireHuman)
+        if (decision.Verdict != DecisionVerdict.RequireHuman)
         {
             throw new ReviewRefusedException(RefusalKind.FailedPrecondition, "the decision was allow and needed no review; record REVERSED to undo it");
         }
@@ -125,10 +125,10 @@ public static class DispositionRules
     /// Separation of duties between workloads: the workload that asked for a decision never records its
     /// disposition, and with mTLS on only the configured recorder workloads may record any.
     /// </summary>
-    private static void CheckRecorder(DecisionEntry decision, Identity.CallerIdentity caller, RecorderPolicy recorders)
+    private static void CheckRecorder(DecisionFacts decision, RecordingCaller caller, RecorderPolicy recorders)
     {
-        var requester = decision.RecordedInput["caller"]?["spiffe_id"]?.GetValue<string>();
-        if (caller.Spiffe is { } spiffe && string.Equals(requester, spiffe.ToString(), StringComparison.Ordinal))
+        var requester = decision.RequesterSpiffeId;
+        if (caller.SpiffeId is { } spiffe && requester.Length > 0 && string.Equals(requester, spiffe, StringComparison.Ordinal))
         {
             throw new ReviewRefusedException(RefusalKind.PermissionDenied, $"caller: {spiffe} requested this decision and cannot record its disposition");
         }
@@ -138,18 +138,18 @@ public static class DispositionRules
             return;
         }
 
-        if (caller.Spiffe is null || !caller.Authenticated)
+        if (caller.SpiffeId is null || !caller.Authenticated)
         {
             throw new ReviewRefusedException(RefusalKind.PermissionDenied, "caller: with mTLS on, dispositions are recorded only over mTLS by a workload listed in Pdp:Review:Recorders");
         }
 
-        if (!recorders.Allowed.Any(caller.Spiffe.Matches))
+        if (!recorders.Allows(caller.SpiffeId))
         {
-            throw new ReviewRefusedException(RefusalKind.PermissionDenied, $"caller: {caller.Spiffe} is not listed in Pdp:Review:Recorders");
+            throw new ReviewRefusedException(RefusalKind.PermissionDenied, $"caller: {caller.SpiffeId} is not listed in Pdp:Review:Recorders");
         }
     }
 
-    private static void CheckSeparationOfDuties(DecisionEntry decision, string reviewer, IReadOnlyCollection<string>? groupMembers)
+    private static void CheckSeparationOfDuties(DecisionFacts decision, string reviewer, IReadOnlyCollection<string>? groupMembers)
     {
         if (string.Equals(reviewer, decision.AgentId, StringComparison.OrdinalIgnoreCase))
         {
@@ -169,4 +169,20 @@ public static class DispositionRules
 }
 
 /// <summary>Which workloads may record dispositions: with mTLS on, only those matching <see cref="Allowed"/>.</summary>
-public sealed record RecorderPolicy(bool MtlsRequired, IReadOnlyList<string> Allowed);
+public sealed record RecorderPolicy(bool MtlsRequired, IReadOnlyList<string> Allowed)
+{
+    public bool Allows(string spiffeId) => Allowed.Any(pattern => Matches(spiffeId, pattern));
+
+    /// <summary>
+    /// An exact SPIFFE ID, or one ending in <c>/*</c> that stands for any ID strictly below that path
+    /// (<c>spiffe://example.org/reviewers/*</c>).
+    /// </summary>
+    public static bool Matches(string spiffeId, string pattern)
+    {
+        ArgumentNullException.ThrowIfNull(spiffeId);
+        ArgumentNullException.ThrowIfNull(pattern);
+        return pattern.EndsWith("/*", StringComparison.Ordinal)
+            ? spiffeId.StartsWith(pattern[..^1], StringComparison.Ordinal) && spiffeId.Length > pattern.Length - 1
+            : string.Equals(spiffeId, pattern, StringComparison.Ordinal);
+    }
+}

@@ -1,4 +1,4 @@
-namespace Pdp.Server.Reviews;
+namespace Pdp.Review.Model;
 
 /// <summary>
 /// The one use of a human approval by the request it approved (an Envoy retry carrying the decision id):

@@ -1,0 +1,96 @@
+using System.Text.Json.Nodes;
+using Pdp.Review.Model;
+using static Pdp.Review.Events.DecisionEventJson;
+
+namespace Pdp.Review.Events;
+
+/// <summary>
+/// The payloads of review events (<c>disposition</c>, <c>expiry</c>, <c>approval_use</c>): one shape in the
+/// local trail and in the shared store's chain, written from a <see cref="ReviewChange"/> and read back into one.
+/// </summary>
+public static class ReviewEventJson
+{
+    public const string DispositionType = "disposition";
+    public const string ExpiryType = "expiry";
+    public const string ApprovalUseType = "approval_use";
+
+    public static string TypeOf(ReviewChange change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        return change.Kind switch
+        {
+            ReviewChangeKind.Disposition => DispositionType,
+            ReviewChangeKind.Expiry => ExpiryType,
+            _ => ApprovalUseType,
+        };
+    }
+
+    public static bool IsReviewEvent(string type) => type is DispositionType or ExpiryType or ApprovalUseType;
+
+    /// <param name="extra">Fields a store adds (the instance that recorded it); written after the change's own.</param>
+    public static JsonObject Write(string decisionId, ReviewChange change, IEnumerable<KeyValuePair<string, JsonNode?>>? extra = null)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var payload = change.Kind switch
+        {
+            ReviewChangeKind.Disposition => new JsonObject
+            {
+                ["decision_id"] = decisionId,
+                ["reviewer"] = change.Reviewer,
+                ["outcome"] = change.Outcome.ToText(),
+                ["justification"] = change.Justification,
+                ["parameters"] = change.Parameters?.DeepClone(),
+                ["action_digest"] = change.ActionDigest,
+                ["override"] = DispositionEntry.IsOverrideOutcome(change.Outcome),
+                ["state"] = change.State.ToString().ToLowerInvariant(),
+                ["settles"] = change.Settles,
+                ["approved_digest"] = change.ApprovedDigest,
+                ["recorded_at"] = EventTime.Format(change.At),
+            },
+            ReviewChangeKind.Expiry => new JsonObject { ["decision_id"] = decisionId, ["expired_at"] = EventTime.Format(change.At) },
+            _ => new JsonObject
+            {
+                ["decision_id"] = decisionId,
+                ["use_id"] = change.UseId,
+                ["used_at"] = EventTime.Format(change.At),
+                ["action_digest"] = change.ActionDigest,
+                ["approved_digest"] = change.ApprovedDigest,
+                ["input"] = change.UseInput?.DeepClone(),
+            },
+        };
+        foreach (var (key, value) in extra ?? [])
+        {
+            payload[key] = value;
+        }
+
+        return payload;
+    }
+
+    /// <summary>The change a review event records; null for a type that is not a review event.</summary>
+    /// <exception cref="FormatException">A disposition with no known outcome or state.</exception>
+    public static ReviewChange? Read(string type, JsonObject payload, long seq)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        switch (type)
+        {
+            case DispositionType:
+                var outcome = ReviewText.ParseOutcome(Text(payload, "outcome")) ?? throw new FormatException($"disposition record {seq} has no known outcome");
+                if (!Enum.TryParse<ReviewState>(Text(payload, "state"), ignoreCase: true, out var state))
+                {
+                    throw new FormatException($"disposition record {seq} has no known state");
+                }
+
+                var settles = payload["settles"] is JsonValue s && s.TryGetValue<bool>(out var b) && b;
+                var transition = new Rules.DispositionTransition(state, settles, Text(payload, "approved_digest"), Text(payload, "action_digest"));
+                return ReviewChange.Disposition(Text(payload, "reviewer"), outcome, Text(payload, "justification"), payload["parameters"] as JsonObject, transition, EventTime.Parse(Text(payload, "recorded_at")));
+            case ExpiryType:
+                return ReviewChange.Expiry(EventTime.Parse(Text(payload, "expired_at")));
+            case ApprovalUseType:
+                return ReviewChange.ApprovalUsed(Text(payload, "use_id"), EventTime.Parse(Text(payload, "used_at")), Text(payload, "action_digest"), Text(payload, "approved_digest"), payload["input"] as JsonObject ?? []);
+            default:
+                return null;
+        }
+    }
+
+    public static string DecisionIdOf(JsonObject payload) => Text(payload, "decision_id");
+}

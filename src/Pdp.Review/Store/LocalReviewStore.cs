@@ -1,0 +1,163 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Pdp.Review.Model;
+
+namespace Pdp.Review.Store;
+
+/// <summary>
+/// Decisions in memory, for one process, rebuilt from its trail at start (<see cref="Restore"/>, <see cref="Replay"/>).
+/// Bounded by <c>retain</c>: past that the oldest settled or review-free decisions are forgotten (the trail still
+/// has them); pending reviews never are. Every change is written to the journal before it is applied.
+/// </summary>
+public sealed class LocalReviewStore(IReviewJournal journal, int retain) : IReviewStore
+{
+    private const int TrimStepsPerAdd = 8;
+
+    private readonly ConcurrentDictionary<string, LocalEntry> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, LocalEntry> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _order = new();
+
+    // ConcurrentDictionary.Count takes every lock; the hot path keeps its own count.
+    private int _count;
+
+    public string Kind => "local";
+
+    public bool SharesReviews => false;
+
+    public int Count => Volatile.Read(ref _count);
+
+    public ValueTask AddAsync(DecisionFacts decision, CancellationToken cancellationToken)
+    {
+        Restore(decision);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Takes a decision (at start, from the trail; afterwards, as it is made).</summary>
+    public void Restore(DecisionFacts decision)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        var entry = new LocalEntry(decision);
+        if (!_entries.TryAdd(decision.DecisionId, entry))
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _count);
+        if (decision.Verdict == DecisionVerdict.RequireHuman)
+        {
+            _pending[decision.DecisionId] = entry;
+        }
+
+        _order.Enqueue(decision.DecisionId);
+        Trim();
+    }
+
+    /// <summary>Applies a change read back from the trail at <paramref name="seq"/>; false for a decision not kept.</summary>
+    public bool Replay(string decisionId, ReviewChange change, long seq)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        if (!_entries.TryGetValue(decisionId, out var entry))
+        {
+            return false;
+        }
+
+        entry.Apply(change, seq);
+        return true;
+    }
+
+    public ValueTask<ReviewView?> FindAsync(string decisionId, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(_entries.TryGetValue(decisionId, out var entry) ? entry.View : null);
+
+    public async Task<ReviewChangeResult?> ChangeAsync(string decisionId, ReviewChangePlan plan, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (!_entries.TryGetValue(decisionId, out var entry))
+        {
+            return null;
+        }
+
+        await entry.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var current = entry.View;
+            if (plan(current) is not { } change)
+            {
+                return new ReviewChangeResult(current, null, 0);
+            }
+
+            // Once queued, a record is written whatever the caller does; so is the state change that follows it.
+            var seq = await journal.RecordAsync(entry.Facts, change, CancellationToken.None).ConfigureAwait(false);
+            return new ReviewChangeResult(entry.Apply(change, seq), change, seq);
+        }
+        finally
+        {
+            entry.Gate.Release();
+        }
+    }
+
+    public async IAsyncEnumerable<ReviewView> WatchAsync(string decisionId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (!_entries.TryGetValue(decisionId, out var entry))
+        {
+            yield break;
+        }
+
+        while (true)
+        {
+            var changed = entry.WhenChanged;
+            var view = entry.View;
+            yield return view;
+            if (view.Review.State != ReviewState.Pending)
+            {
+                yield break;
+            }
+
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public ValueTask<IReadOnlyList<string>> DueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> due = [.. Pending().Where(e => e.Facts.ExpiresAt <= now).OrderBy(e => e.Facts.ExpiresAt).Take(limit).Select(e => e.Facts.DecisionId)];
+        return ValueTask.FromResult(due);
+    }
+
+    public IReadOnlyDictionary<string, int> PendingCounts() =>
+        Pending().GroupBy(e => e.Facts.PolicyId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+
+    private IEnumerable<LocalEntry> Pending()
+    {
+        foreach (var (id, entry) in _pending)
+        {
+            if (entry.IsPending)
+            {
+                yield return entry;
+            }
+            else
+            {
+                _pending.TryRemove(id, out _);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Forgets the oldest settled decisions while over the bound. Each call looks at a few entries only, so
+    /// the cost per decision stays constant even when many reviews are pending (those go back in the queue).
+    /// </summary>
+    private void Trim()
+    {
+        for (var budget = TrimStepsPerAdd; Count > retain && budget > 0 && _order.TryDequeue(out var oldest); budget--)
+        {
+            if (_entries.TryGetValue(oldest, out var entry) && entry.IsPending)
+            {
+                _order.Enqueue(oldest);
+                continue;
+            }
+
+            if (_entries.TryRemove(oldest, out _))
+            {
+                Interlocked.Decrement(ref _count);
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using System.Text.Json.Nodes;
+using Pdp.Review.Model;
+using Pdp.Review.Store;
+using Xunit;
+
+namespace Pdp.Server.Tests;
+
+public sealed class LocalReviewStoreTests
+{
+    [Theory]
+    [InlineData(10, 0)]
+    [InlineData(10, 25)]
+    [InlineData(100, 500)]
+    public async Task Add_BeyondTheBound_ForgetsOldSettledDecisionsButNeverPendingReviews(int retain, int pending)
+    {
+        var store = new LocalReviewStore(new CountingJournal(), retain);
+        var pendingIds = new List<string>();
+        var ct = TestContext.Current.CancellationToken;
+
+        for (var i = 0; i < pending; i++)
+        {
+            var facts = Facts(DecisionVerdict.RequireHuman);
+            pendingIds.Add(facts.DecisionId);
+            await store.AddAsync(facts, ct);
+        }
+
+        var settled = Enumerable.Range(0, retain * 20).Select(_ => Facts(DecisionVerdict.Allow)).ToArray();
+        foreach (var facts in settled)
+        {
+            await store.AddAsync(facts, ct);
+        }
+
+        foreach (var id in pendingIds)
+        {
+            Assert.NotNull(await store.FindAsync(id, ct));
+        }
+
+        Assert.Equal(pending, store.PendingCounts().Values.Sum());
+        Assert.NotNull(await store.FindAsync(settled[^1].DecisionId, ct));
+        Assert.Null(await store.FindAsync(settled[0].DecisionId, ct));
+
+        // Bounded: the pending reviews, the bound, and at most one trim's worth of slack.
+        Assert.True(store.Count <= Math.Max(retain, pending) + retain + 8, $"{store.Count} entries kept for a bound of {retain} with {pending} pending");
+    }
+
+    [Fact]
+    public async Task ChangeAsync_PlanReturnsNothing_RecordsNothing()
+    {
+        var journal = new CountingJournal();
+        var store = new LocalReviewStore(journal, 10);
+        var facts = Facts(DecisionVerdict.RequireHuman);
+        var ct = TestContext.Current.CancellationToken;
+        await store.AddAsync(facts, ct);
+
+        var result = await store.ChangeAsync(facts.DecisionId, _ => null, ct);
+
+        Assert.NotNull(result);
+        Assert.Null(result.Applied);
+        Assert.Equal(0, journal.Count);
+        Assert.Equal(ReviewState.Pending, result.View.Review.State);
+    }
+
+    private static DecisionFacts Facts(DecisionVerdict verdict)
+    {
+        var id = Guid.CreateVersion7().ToString();
+        var review = verdict == DecisionVerdict.RequireHuman;
+        return new DecisionFacts(id, DateTimeOffset.UtcNow, new JsonObject { ["agent"] = new JsonObject { ["id"] = "a" } }, verdict, [], "o", new Dictionary<string, string>(), "rev", "p", "g", review ? DateTimeOffset.UtcNow.AddHours(1) : null, 1, "sha256:x", string.Empty);
+    }
+
+    private sealed class CountingJournal : IReviewJournal
+    {
+        public int Count { get; private set; }
+
+        public ValueTask<long> RecordAsync(DecisionFacts decision, ReviewChange change, CancellationToken cancellationToken) => ValueTask.FromResult((long)++Count);
+    }
+}
