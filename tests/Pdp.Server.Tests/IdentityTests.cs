@@ -31,13 +31,7 @@ public sealed class IdentityTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        await File.WriteAllTextAsync(Path.Combine(_policies, "identity.js"), """
-            export const policy = { id: "identity-echo", owner: "o", approver_group: "reviewers", applies_to: ["id.*"] };
-            export function decide(input) {
-              const reason = JSON.stringify(input.caller);
-              return input.action.type === "id.human" ? { verdict: "require_human", reason } : { verdict: "allow", reason };
-            }
-            """);
+        await File.WriteAllTextAsync(Path.Combine(_policies, "identity.js"), MtlsTestKit.EchoPolicy).WaitAsync(PdpTestServer.Timeout);
         TestPki.WritePem(_ca.Issue(["spiffe://example.org/pdp"]), ServerCert, ServerKey);
         TestPki.WriteBundle(Bundle, _ca);
         _server = await PdpTestServer.StartAsync(_policies, new Dictionary<string, string?>
@@ -233,27 +227,8 @@ public sealed class IdentityTests : IAsyncLifetime
         Assert.Equal(ReviewStatus.Approved, approved.Decision.ReviewStatus);
     }
 
-    private GrpcChannel Mtls(X509Certificate2? clientCertificate) => GrpcChannel.ForAddress($"https://127.0.0.1:{_tlsPort}", new GrpcChannelOptions
-    {
-        HttpHandler = new SocketsHttpHandler
-        {
-            SslOptions =
-            {
-                ClientCertificates = clientCertificate is null ? null : new X509CertificateCollection { clientCertificate },
-                RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is X509Certificate2 server && TrustedServer(server),
-            },
-        },
-    });
-
-    private bool TrustedServer(X509Certificate2 certificate)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(_ca.Certificate);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        _serverCertificatesSeen.AddOrUpdate(certificate.Thumbprint, 1, (_, n) => n + 1);
-        return chain.Build(certificate);
-    }
+    private GrpcChannel Mtls(X509Certificate2? clientCertificate) =>
+        MtlsTestKit.Channel(_tlsPort, clientCertificate, _ca.Certificate, server => _serverCertificatesSeen.AddOrUpdate(server.Thumbprint, 1, (_, n) => n + 1));
 
     // Reads whichever certificate the server presents now, to see a rotation; trust is not the question here.
 #pragma warning disable CA5359
@@ -267,12 +242,7 @@ public sealed class IdentityTests : IAsyncLifetime
     }
 #pragma warning restore CA5359
 
-    private static async Task<DecideResponse> Decide(GrpcChannel channel, string type) =>
-        await new DecisionService.DecisionServiceClient(channel).DecideAsync(new DecideRequest
-        {
-            Agent = new Agent { Id = "triage-bot", OnBehalfOf = "owner-1" },
-            Action = new Pdp.Contracts.V1.Action { Type = type, Target = new Target { Kind = "host", Id = "h1" } },
-        }).ResponseAsync.WaitAsync(PdpTestServer.Timeout);
+    private static Task<DecideResponse> Decide(GrpcChannel channel, string type) => MtlsTestKit.DecideAsync(channel, type);
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {

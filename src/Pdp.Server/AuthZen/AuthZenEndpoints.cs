@@ -37,6 +37,14 @@ public static class AuthZenEndpoints
     /// <summary>Answers are application/json, never embedded in HTML: no need to escape quotes and the like.</summary>
     private static readonly JsonSerializerOptions Output = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <summary>The listener's endpoints: each path with the one method it takes. Anything else there is a 404 or 405.</summary>
+    private static readonly (string Path, string Method, RequestDelegate Handler)[] Routes =
+    [
+        (EvaluationPath, HttpMethods.Post, EvaluationAsync),
+        (EvaluationsPath, HttpMethods.Post, EvaluationsAsync),
+        (MetadataPath, HttpMethods.Get, WriteMetadataAsync),
+    ];
+
     /// <summary>Registers the evaluator and, when enabled, the AuthZEN listener (HTTP/1.1, or HTTP/2 with prior knowledge).</summary>
     public static WebApplicationBuilder AddAuthZen(this WebApplicationBuilder builder, PdpOptions settings)
     {
@@ -78,17 +86,41 @@ public static class AuthZenEndpoints
 
         app.Use((context, next) =>
         {
-            if (OnAuthZenListener(context) != IsAuthZenPath(context.Request.Path))
+            if (!OnAuthZenListener(context))
             {
-                context.Response.StatusCode = StatusCodes.Status404NotFound;
-                return Task.CompletedTask;
+                // The other listeners keep their own answers; AuthZEN's paths simply are not there.
+                if (IsAuthZenPath(context.Request.Path))
+                {
+                    context.Response.StatusCode = StatusCodes.Status404NotFound;
+                    return Task.CompletedTask;
+                }
+
+                return next(context);
+            }
+
+            // Every answer of this listener echoes the request id, routing errors included (the spec's MUST), so it
+            // is set before anything can answer, and the listener routes its few paths itself: endpoint routing would
+            // answer an unknown path or method with an empty body, or hand it to the gRPC catch-all.
+            EchoRequestId(context);
+            var route = Array.Find(Routes, r => string.Equals(r.Path, context.Request.Path.Value, StringComparison.OrdinalIgnoreCase));
+            if (route.Handler is null)
+            {
+                return WriteFailureAsync(context, new AuthZenRequestException(StatusCodes.Status404NotFound, "path", $"{context.Request.Path} is not served here (AuthZEN endpoints: {string.Join(", ", Routes.Select(r => $"{r.Method} {r.Path}"))})"));
+            }
+
+            if (!string.Equals(route.Method, context.Request.Method, StringComparison.OrdinalIgnoreCase))
+            {
+                context.Response.Headers.Allow = route.Method;
+                return WriteFailureAsync(context, new AuthZenRequestException(StatusCodes.Status405MethodNotAllowed, "method", $"{context.Request.Method} is not allowed on {route.Path}; use {route.Method}"));
             }
 
             return next(context);
         });
-        app.MapPost(EvaluationPath, (RequestDelegate)EvaluationAsync);
-        app.MapPost(EvaluationsPath, (RequestDelegate)EvaluationsAsync);
-        app.MapGet(MetadataPath, (RequestDelegate)WriteMetadataAsync);
+        foreach (var (path, method, handler) in Routes)
+        {
+            app.MapMethods(path, [method], handler);
+        }
+
         return app;
     }
 
@@ -106,7 +138,6 @@ public static class AuthZenEndpoints
     {
         var requestId = EchoRequestId(context);
         var services = context.RequestServices;
-        var method = $"{context.Request.Method} {context.Request.Path}";
         try
         {
             if (requestId is { Length: > DecisionInputBuilder.MaxIdLength })
@@ -131,32 +162,46 @@ public static class AuthZenEndpoints
         }
         catch (Exception e)
         {
-            var logger = services.GetRequiredService<ILogger<AuthZenEvaluator>>();
-            var (status, message) = AuthZenEvaluator.Failure(e, logger, method);
-            var field = e switch
-            {
-                AuthZenRequestException request => request.Field,
-                RequestValidationException validation => validation.Field,
-                _ => null,
-            };
-            var error = new JsonObject { ["status"] = status, ["message"] = message };
-            if (field is not null)
-            {
-                error["field"] = field;
-            }
-
-            if (status < StatusCodes.Status500InternalServerError)
-            {
-                Logging.ServerLog.CallRefused(logger, method, status.ToString(System.Globalization.CultureInfo.InvariantCulture), message);
-            }
-
-            if (status == StatusCodes.Status503ServiceUnavailable)
-            {
-                context.Response.Headers.RetryAfter = "1";
-            }
-
-            await WriteJsonAsync(context, status, new JsonObject { ["error"] = error }).ConfigureAwait(false);
+            await WriteFailureAsync(context, e).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Answers a request that was not decided: the status from <see cref="AuthZenEvaluator.Failure"/>, and the listener's JSON error.</summary>
+    private static Task WriteFailureAsync(HttpContext context, Exception exception)
+    {
+        var logger = context.RequestServices.GetRequiredService<ILogger<AuthZenEvaluator>>();
+        var method = $"{context.Request.Method} {context.Request.Path}";
+        var (status, message) = AuthZenEvaluator.Failure(exception, logger, method);
+        var field = exception switch
+        {
+            AuthZenRequestException request => request.Field,
+            RequestValidationException validation => validation.Field,
+            _ => null,
+        };
+        var error = new JsonObject { ["status"] = status, ["message"] = message };
+        if (field is not null)
+        {
+            error["field"] = field;
+        }
+
+        if (status < StatusCodes.Status500InternalServerError)
+        {
+            Logging.ServerLog.CallRefused(logger, method, status.ToString(System.Globalization.CultureInfo.InvariantCulture), message);
+        }
+
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            context.Response.Headers.RetryAfter = "1";
+        }
+
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            // A HEAD answer has no body; the status and headers say it all.
+            context.Response.StatusCode = status;
+            return Task.CompletedTask;
+        }
+
+        return WriteJsonAsync(context, status, new JsonObject { ["error"] = error });
     }
 
     /// <summary>

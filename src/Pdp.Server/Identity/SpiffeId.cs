@@ -4,11 +4,14 @@ namespace Pdp.Server.Identity;
 /// A SPIFFE ID (<c>spiffe://trust-domain/path</c>) parsed by the rules of the SPIFFE ID specification:
 /// lowercase scheme and trust domain of <c>[a-z0-9.-_]</c>, a path of non-empty segments of
 /// <c>[A-Za-z0-9.-_]</c> that are neither <c>.</c> nor <c>..</c>, no trailing slash, and no port, user
-/// info, query, fragment or percent-encoding; at most 2048 bytes.
+/// info, query, fragment or percent-encoding; at most 2048 bytes, the trust domain at most 255.
 /// </summary>
 public sealed record SpiffeId(string TrustDomain, string Path)
 {
     public const int MaxLength = 2048;
+
+    /// <summary>RFC 3986's limit for a host, which the SPIFFE ID spec (§2.3) makes the trust domain's.</summary>
+    public const int MaxTrustDomainLength = 255;
     private const string Scheme = "spiffe://";
 
     public override string ToString() => Scheme + TrustDomain + Path;
@@ -33,6 +36,12 @@ public sealed record SpiffeId(string TrustDomain, string Path)
         var slash = rest.IndexOf('/', StringComparison.Ordinal);
         var trustDomain = slash < 0 ? rest : rest[..slash];
         var path = slash < 0 ? string.Empty : rest[slash..];
+        if (trustDomain.Length > MaxTrustDomainLength)
+        {
+            error = $"has a trust domain longer than {MaxTrustDomainLength} bytes";
+            return false;
+        }
+
         if (trustDomain.Length == 0 || !trustDomain.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '-' or '_'))
         {
             error = "has a trust domain that is empty or not lowercase letters, digits, '.', '-' or '_'";
