@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Pdp.LoadGen;
+using Pdp.TestSupport;
 using Xunit;
 
 namespace Pdp.LoadTests.Tests;

@@ -3,6 +3,7 @@ using Grpc.Core;
 using Pdp.Audit;
 using Pdp.Audit.Verification;
 using Pdp.Contracts.V1;
+using Pdp.TestSupport;
 using Xunit;
 
 namespace Pdp.Server.Tests;

@@ -1,26 +1,30 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Grpc.Net.Client;
+using Pdp.Contracts.V1;
 
-namespace Pdp.LoadTests.Tests;
+namespace Pdp.TestSupport;
 
 /// <summary>
-/// The server as its own process (<c>dotnet Pdp.Server.dll</c>) on free loopback ports, as in
-/// tests/Pdp.Server.Tests/PdpProcess.cs: a load test must not share the test host's thread pool with the server.
+/// The server as its own process (<c>dotnet Pdp.Server.dll</c>) on free loopback ports, for what an in-process host
+/// cannot show (a kill -9, a signal, an exit code) and for load tests, which must not share the test host's thread
+/// pool with the server. The test project must reference Pdp.Server so that Pdp.Server.dll sits beside the tests.
 /// </summary>
-internal sealed class PdpProcess : IAsyncDisposable
+public sealed class PdpProcess : IAsyncDisposable
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     private readonly Process _process;
-    private readonly HttpClient _admin;
 
     private PdpProcess(Process process, int grpcPort, int adminPort)
     {
         _process = process;
         GrpcPort = grpcPort;
         AdminPort = adminPort;
-        _admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}"), Timeout = TimeSpan.FromSeconds(5) };
+        Channel = GrpcChannel.ForAddress(GrpcAddress);
+        Client = new DecisionService.DecisionServiceClient(Channel);
+        Admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}"), Timeout = TimeSpan.FromSeconds(5) };
     }
 
     public int GrpcPort { get; }
@@ -30,6 +34,12 @@ internal sealed class PdpProcess : IAsyncDisposable
     public int Id => _process.Id;
 
     public Uri GrpcAddress => new($"http://127.0.0.1:{GrpcPort}");
+
+    public GrpcChannel Channel { get; }
+
+    public DecisionService.DecisionServiceClient Client { get; }
+
+    public HttpClient Admin { get; }
 
     public static async Task<PdpProcess> StartAsync(string policyDir, string auditPath, params string[] extra)
     {
@@ -41,7 +51,7 @@ internal sealed class PdpProcess : IAsyncDisposable
             $"--Pdp:Audit:Path={auditPath}",
             $"--Pdp:GrpcPort={grpcPort}",
             $"--Pdp:AdminPort={adminPort}",
-            // Every listener on a free port, so the smoke run never collides with another server on the machine.
+            // Every listener on a free port, so a test never collides with another server on the machine.
             $"--Pdp:AuthZen:Port={FreePort()}",
             "--Logging:LogLevel:Default=Warning",
             .. extra,
@@ -58,6 +68,7 @@ internal sealed class PdpProcess : IAsyncDisposable
         }
         catch
         {
+            // A server that never became ready must not outlive the test that started it.
             await server.DisposeAsync();
             throw;
         }
@@ -65,6 +76,7 @@ internal sealed class PdpProcess : IAsyncDisposable
         return server;
     }
 
+    /// <summary>The checkout's root (where Pdp.sln is), found from the test binaries' directory.</summary>
     public static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -78,9 +90,24 @@ internal sealed class PdpProcess : IAsyncDisposable
         throw new InvalidOperationException("Pdp.sln not found");
     }
 
+    /// <summary>SIGKILL: no shutdown hook, no flush, no goodbye.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync().WaitAsync(Timeout);
+    }
+
+    /// <summary>Waits for the process to end on its own and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync()
+    {
+        await _process.WaitForExitAsync();
+        return _process.ExitCode;
+    }
+
     public async ValueTask DisposeAsync()
     {
-        _admin.Dispose();
+        Admin.Dispose();
+        Channel.Dispose();
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
@@ -102,7 +129,7 @@ internal sealed class PdpProcess : IAsyncDisposable
 
             try
             {
-                using var response = await _admin.GetAsync(new Uri("/readyz", UriKind.Relative));
+                using var response = await Admin.GetAsync(new Uri("/readyz", UriKind.Relative));
                 if (response.IsSuccessStatusCode)
                 {
                     return;
