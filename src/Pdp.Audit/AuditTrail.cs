@@ -76,6 +76,9 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
     /// <summary>fsyncs of trail files so far; under concurrent load it stays well below the record count (group commit).</summary>
     public long FsyncCount => _file.FsyncCount;
 
+    /// <summary>The sequence number of the newest record written (0 for an empty trail).</summary>
+    public long LastSeq => Volatile.Read(ref _lastSeq);
+
     /// <summary>Batches the writer loop has processed, successful or not.</summary>
     public long BatchCount => Interlocked.Read(ref _batchCount);
 
@@ -267,7 +270,7 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
                 }
 
                 _file.Append(_segment.WrittenSpan, fsync: durable);
-                _lastSeq = seq;
+                Volatile.Write(ref _lastSeq, seq);
                 _lastHash = prev;
                 foreach (var receipt in _segmentReceipts)
                 {

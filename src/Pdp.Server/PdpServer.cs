@@ -7,6 +7,7 @@ using Pdp.Policies.Loading;
 using Pdp.Server.Auditing;
 using Pdp.Server.AuthZen;
 using Pdp.Server.Reviews;
+using Pdp.Server.ReviewPlane;
 using Pdp.Server.Admin;
 using Pdp.Server.Configuration;
 using Pdp.Server.Decisions;
@@ -53,7 +54,7 @@ public static class PdpServer
         builder.Services.AddSingleton<AuditTrailHost>();
         builder.Services.AddSingleton<IAuditTrail>(sp => sp.GetRequiredService<AuditTrailHost>());
         builder.Services.AddSingleton<DecisionRecorder>();
-        builder.Services.AddReviewStore(settings);
+        builder.Services.AddReviewPlane(settings);
         builder.Services.AddSingleton<ReviewService>();
         builder.Services.AddSingleton<DecisionMaker>();
         builder.Services.AddSingleton<AdmissionControl>();

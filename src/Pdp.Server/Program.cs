@@ -20,6 +20,11 @@ catch (PolicyLoadException e)
     await Console.Error.WriteLineAsync($"pdp: {e.Message}");
     return 1;
 }
+catch (Pdp.Server.ReviewPlane.ReviewStoreStartupException e)
+{
+    await Console.Error.WriteLineAsync($"pdp: {e.Message}");
+    return 1;
+}
 catch (OptionsValidationException e)
 {
     await Console.Error.WriteLineAsync($"pdp: invalid configuration: {string.Join("; ", e.Failures)}");

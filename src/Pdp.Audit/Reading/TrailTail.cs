@@ -65,6 +65,30 @@ public sealed class TrailTail : IDisposable
         return records;
     }
 
+    /// <summary>The trail's first record (seq 1, checked on its own), or null while it has no complete record.</summary>
+    /// <exception cref="AuditTrailCorruptException">The first file does not begin with seq 1, or its first line is not a record.</exception>
+    public static AuditRecord? ReadFirst(string activePath)
+    {
+        var first = TrailFiles.TrailOf(Path.GetFullPath(activePath)).FirstOrDefault(File.Exists);
+        if (first is null)
+        {
+            return null;
+        }
+
+        using var tail = new TrailTail(first, 0, RecordCodec.GenesisHash);
+        tail.Open(first);
+        if (tail.ReadLine() is not { } line)
+        {
+            return null;
+        }
+
+        var parsed = RecordCodec.Check(new RawLine(1, 0, line, true, false), out var seq, out var problem)
+            ?? throw new AuditTrailCorruptException(first, 1, seq, problem!);
+        return parsed.Seq == 1
+            ? new AuditRecord(parsed.Seq, parsed.Time, parsed.Type, parsed.Payload, parsed.PrevHash, parsed.Hash)
+            : throw new AuditTrailCorruptException(first, 1, parsed.Seq, $"the trail starts at seq {parsed.Seq}, not 1: earlier records are missing");
+    }
+
     /// <summary>Closes the file held open.</summary>
     public void Dispose()
     {

@@ -13,6 +13,12 @@ public sealed class PdpOptions
     /// <summary>Directory of policy modules and <c>data/</c>. Default <c>policies</c>.</summary>
     public string PolicyDir { get; set; } = "policies";
 
+    /// <summary>
+    /// This instance's name in the shared review store and the fleet decision log (who committed what). Default the
+    /// host name, which in Kubernetes is the pod name.
+    /// </summary>
+    public string InstanceId { get; set; } = Environment.MachineName;
+
     /// <summary>Address both listeners bind. Default loopback: a sidecar serves its pod, not the network.</summary>
     public string ListenAddress { get; set; } = "127.0.0.1";
 
@@ -101,6 +107,33 @@ public sealed class ReviewOptions
     /// decision holds its recorded input, about 7 KB (docs/benchmarks.md).
     /// </summary>
     public int RetainDecisions { get; set; } = 20_000;
+
+    /// <summary>
+    /// Where review state lives: <c>local</c> (default: in memory, rebuilt from this instance's trail, no setup) or
+    /// <c>postgres</c> (shared by every instance on one database; see <see cref="Postgres"/> and docs/review-plane.md).
+    /// </summary>
+    public string Store { get; set; } = "local";
+
+    public PostgresReviewOptions Postgres { get; set; } = new();
+}
+
+/// <summary>The shared review store (<c>Pdp:Review:Postgres</c>), used when <c>Pdp:Review:Store</c> is <c>postgres</c>.</summary>
+public sealed class PostgresReviewOptions
+{
+    /// <summary>Npgsql connection string. Keep its password in a secret (an environment variable), never in a file in the image.</summary>
+    public string ConnectionString { get; set; } = string.Empty;
+
+    /// <summary>How long start-up waits for the database (and its migration) before refusing to start. Default 30 s.</summary>
+    public int StartupTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Longest wait for one statement; a require-human Decide waits at most about this long. Default 5 s.</summary>
+    public int CommandTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>How often the fleet decision log looks for new trail records. Default 100 ms.</summary>
+    public int ShipIntervalMilliseconds { get; set; } = 100;
+
+    /// <summary>Most trail records shipped in one transaction. Default 500.</summary>
+    public int ShipBatchSize { get; set; } = 500;
 }
 
 public sealed class IdempotencyOptions

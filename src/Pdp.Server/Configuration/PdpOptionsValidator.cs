@@ -60,6 +60,8 @@ public sealed class PdpOptionsValidator : IValidateOptions<PdpOptions>
             failures.Add("Pdp:Review:ExpirySweepMilliseconds must be 10..60000 and RetainDecisions 1..10000000.");
         }
 
+        CheckReviewStore(options, failures);
+
         if (options.Tls.Enabled)
         {
             CheckPort(options.Tls.Port, "Tls:Port", failures);
@@ -157,6 +159,54 @@ public sealed class PdpOptionsValidator : IValidateOptions<PdpOptions>
         if (port is < 0 or > 65535)
         {
             failures.Add($"Pdp:{name} must be between 0 and 65535.");
+        }
+    }
+
+    private static void CheckReviewStore(PdpOptions options, List<string> failures)
+    {
+        var review = options.Review;
+        if (review.Store is not ("local" or "postgres"))
+        {
+            failures.Add($"Pdp:Review:Store must be 'local' or 'postgres', not '{review.Store}'.");
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(options.InstanceId) || options.InstanceId.Length > 128)
+        {
+            failures.Add("Pdp:InstanceId must be 1..128 characters.");
+        }
+
+        if (review.Store != "postgres")
+        {
+            return;
+        }
+
+        var postgres = review.Postgres;
+        if (string.IsNullOrWhiteSpace(postgres.ConnectionString))
+        {
+            failures.Add("Pdp:Review:Postgres:ConnectionString is required when Pdp:Review:Store is 'postgres'.");
+        }
+        else
+        {
+            try
+            {
+                _ = new Npgsql.NpgsqlConnectionStringBuilder(postgres.ConnectionString);
+            }
+            catch (ArgumentException e)
+            {
+                // The message names the bad keyword, never the password's value.
+                failures.Add($"Pdp:Review:Postgres:ConnectionString is not a valid connection string: {e.Message}");
+            }
+        }
+
+        if (postgres.StartupTimeoutSeconds is < 1 or > 600 || postgres.CommandTimeoutSeconds is < 1 or > 120)
+        {
+            failures.Add("Pdp:Review:Postgres: StartupTimeoutSeconds must be 1..600 and CommandTimeoutSeconds 1..120.");
+        }
+
+        if (postgres.ShipIntervalMilliseconds is < 10 or > 60_000 || postgres.ShipBatchSize is < 1 or > 10_000)
+        {
+            failures.Add("Pdp:Review:Postgres: ShipIntervalMilliseconds must be 10..60000 and ShipBatchSize 1..10000.");
         }
     }
 }

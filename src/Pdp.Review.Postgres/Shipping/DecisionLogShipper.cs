@@ -1,0 +1,203 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+using Pdp.Audit;
+using Pdp.Audit.Reading;
+using Pdp.Review.Events;
+using Pdp.Review.Postgres.Store;
+
+namespace Pdp.Review.Postgres.Shipping;
+
+/// <summary>
+/// Ships this instance's trail to the fleet decision log: every <c>decision</c> record into <c>fleet_decisions</c>,
+/// in batches, and the trail's position (last seq and hash) into <c>fleet_trails</c> in the same transaction. At least
+/// once and idempotent by decision id, so a batch retried after a failure or a kill -9 adds no second row, and the
+/// next start resumes right after the last committed position: no gap, no duplicate. Decide never waits for it.
+/// </summary>
+public sealed partial class DecisionLogShipper(NpgsqlDataSource dataSource, string activePath, string instance, int batchSize, TimeSpan interval, ILogger<DecisionLogShipper> logger)
+{
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+
+    private long _shippedSeq;
+
+    /// <summary>The trail's id in the fleet log, once its first record exists.</summary>
+    public string? TrailId { get; private set; }
+
+    /// <summary>The last trail record committed to the fleet log.</summary>
+    public long ShippedSeq => Volatile.Read(ref _shippedSeq);
+
+    /// <summary>Why shipping is stopped, when the trail no longer continues what was shipped; null otherwise.</summary>
+    public string? Broken { get; private set; }
+
+    /// <summary>Called for each decision shipped with how long after its record was written it was committed.</summary>
+    public Action<TimeSpan>? LagObserved { get; set; }
+
+    /// <summary>Ships until <paramref name="stoppingToken"/> is cancelled; a failed batch is retried, never skipped.</summary>
+    public async Task RunAsync(TimeProvider time, CancellationToken stoppingToken)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        TrailTail? tail = null;
+        IReadOnlyList<AuditRecord> unshipped = [];
+        var backoff = interval;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    if (tail is null)
+                    {
+                        tail = await ResumeAsync(stoppingToken).ConfigureAwait(false);
+                        if (tail is null)
+                        {
+                            await Task.Delay(interval, time, stoppingToken).ConfigureAwait(false);
+                            continue;
+                        }
+                    }
+
+                    // A batch that failed is shipped again as it was before anything newer is read.
+                    if (unshipped.Count == 0)
+                    {
+                        unshipped = tail.ReadAvailable(batchSize);
+                    }
+
+                    if (unshipped.Count == 0)
+                    {
+                        await Task.Delay(interval, time, stoppingToken).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    await ShipAsync(unshipped, stoppingToken).ConfigureAwait(false);
+                    Volatile.Write(ref _shippedSeq, unshipped[^1].Seq);
+                    ObserveLag(unshipped, time.GetUtcNow());
+                    unshipped = [];
+                    backoff = interval;
+                }
+                catch (Exception e) when (StoreFailures.IsUnavailable(e))
+                {
+                    LogShippingFailed(logger, StoreFailures.Describe(e));
+                    await Task.Delay(backoff, time, stoppingToken).ConfigureAwait(false);
+                    backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
+                }
+                catch (AuditTrailCorruptException e)
+                {
+                    // The trail does not continue what the fleet log holds: never ship over the gap. Retried from the
+                    // recorded position, so a repaired trail resumes and a cut one keeps saying so.
+                    Broken = e.Message;
+                    LogBroken(logger, e.Message);
+                    tail?.Dispose();
+                    tail = null;
+                    unshipped = [];
+                    await Task.Delay(MaxBackoff, time, stoppingToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            tail?.Dispose();
+        }
+    }
+
+    private async Task<TrailTail?> ResumeAsync(CancellationToken cancellationToken)
+    {
+        TrailId ??= TrailIdentity.Of(activePath);
+        if (TrailId is null)
+        {
+            return null;
+        }
+
+        await using var command = dataSource.CreateCommand("SELECT last_seq, last_hash FROM fleet_trails WHERE trail_id = $1");
+        command.Parameters.Add(new() { Value = TrailId });
+        var (seq, hash) = (0L, string.Empty);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                (seq, hash) = (reader.GetInt64(0), reader.GetString(1));
+            }
+        }
+
+        Volatile.Write(ref _shippedSeq, seq);
+        Broken = null;
+        LogResumed(logger, TrailId[..12], seq);
+        return new TrailTail(activePath, seq, hash);
+    }
+
+    private async Task ShipAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
+    {
+        var decisions = records.Where(r => r.Type == DecisionEventJson.Type).ToArray();
+        var facts = decisions.Select(r => DecisionEventJson.Read(r.Payload)).ToArray();
+        var last = records[^1];
+        var batch = new NpgsqlBatch(dataSource.CreateConnection())
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("""
+                    INSERT INTO fleet_decisions (decision_id, trail_id, trail_seq, record_hash, decided_at, verdict, policy_id, decision)
+                    SELECT d.id, $2, d.seq, d.hash, d.decided_at, d.verdict, d.policy_id, d.decision
+                    FROM unnest($1::uuid[], $3::bigint[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::jsonb[])
+                         AS d (id, seq, hash, decided_at, verdict, policy_id, decision)
+                    ON CONFLICT (decision_id) DO NOTHING
+                    """)
+                {
+                    Parameters =
+                    {
+                        new() { Value = facts.Select(f => Guid.Parse(f.DecisionId)).ToArray() },
+                        new() { Value = TrailId },
+                        new() { Value = decisions.Select(r => r.Seq).ToArray() },
+                        new() { Value = decisions.Select(r => r.Hash).ToArray() },
+                        new() { Value = facts.Select(f => f.DecidedAt.UtcDateTime).ToArray() },
+                        new() { Value = facts.Select(f => DecisionEventJson.VerdictText(f.Verdict)).ToArray() },
+                        new() { Value = facts.Select(f => f.PolicyId).ToArray() },
+                        new() { Value = decisions.Select(r => r.Payload.ToJsonString()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb },
+                    },
+                },
+                new NpgsqlBatchCommand("""
+                    INSERT INTO fleet_trails (trail_id, instance, last_seq, last_hash, updated_at) VALUES ($1, $2, $3, $4, now())
+                    ON CONFLICT (trail_id) DO UPDATE SET instance = excluded.instance, last_seq = excluded.last_seq, last_hash = excluded.last_hash, updated_at = now()
+                    WHERE fleet_trails.last_seq < excluded.last_seq
+                    """)
+                {
+                    Parameters = { new() { Value = TrailId }, new() { Value = instance }, new() { Value = last.Seq }, new() { Value = last.Hash } },
+                },
+            },
+        };
+        await using (batch)
+        {
+            await batch.Connection!.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var connection = batch.Connection;
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            batch.Transaction = transaction;
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void ObserveLag(IReadOnlyList<AuditRecord> records, DateTimeOffset now)
+    {
+        if (LagObserved is not { } observe)
+        {
+            return;
+        }
+
+        foreach (var record in records)
+        {
+            if (record.Type == DecisionEventJson.Type)
+            {
+                observe(now - record.Time);
+            }
+        }
+    }
+
+    [LoggerMessage(140, LogLevel.Warning, "Decision log shipping waits for PostgreSQL: {Reason}")]
+    private static partial void LogShippingFailed(ILogger logger, string reason);
+
+    [LoggerMessage(141, LogLevel.Error, "Decision log shipping stopped: the local trail does not continue what was shipped: {Problem}")]
+    private static partial void LogBroken(ILogger logger, string problem);
+
+    [LoggerMessage(142, LogLevel.Information, "Decision log shipping of trail {TrailId}… resumes after seq {Seq}")]
+    private static partial void LogResumed(ILogger logger, string trailId, long seq);
+}

@@ -1,0 +1,69 @@
+using Pdp.Review.Postgres.Shipping;
+using Pdp.Review.Postgres.Store;
+using Pdp.Server.Auditing;
+using Pdp.Server.Logging;
+
+namespace Pdp.Server.ReviewPlane;
+
+/// <summary>
+/// What runs beside a shared review store: the LISTEN connection that wakes watchers, a probe each second that says
+/// whether the database is reachable (and refreshes the pending counts), and the fleet decision log's shipping. All
+/// three recover by themselves when the database comes back; nothing needs a restart.
+/// </summary>
+public sealed class ReviewPlaneBackgroundService(
+    PostgresReviewStore store,
+    ReviewNotifications notifications,
+    DecisionLogShipper shipper,
+    AuditTrailHost trail,
+    ReviewPlaneMetrics metrics,
+    TimeProvider time,
+    ILogger<ReviewPlaneBackgroundService> logger) : BackgroundService
+{
+    private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(1);
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        shipper.LagObserved = lag => metrics.ShippingLag.Observe(Math.Max(0, lag.TotalSeconds));
+        return Task.WhenAll(
+            Task.Run(() => notifications.RunAsync(stoppingToken), stoppingToken),
+            Task.Run(() => shipper.RunAsync(time, stoppingToken), stoppingToken),
+            Task.Run(() => ProbeAsync(stoppingToken), stoppingToken));
+    }
+
+    private async Task ProbeAsync(CancellationToken stoppingToken)
+    {
+        var wasUp = true;
+        using var timer = new PeriodicTimer(ProbeInterval, time);
+        try
+        {
+            do
+            {
+                var up = await store.ProbeAsync(stoppingToken).ConfigureAwait(false);
+                metrics.StoreUp.Set(up ? 1 : 0);
+                if (up != wasUp)
+                {
+                    if (up)
+                    {
+                        ServerLog.ReviewStoreRecovered(logger);
+                    }
+                    else
+                    {
+                        ServerLog.ReviewStoreUnavailable(logger, "probe", "PostgreSQL does not answer");
+                    }
+                }
+
+                wasUp = up;
+                if (trail.IsOpen)
+                {
+                    metrics.ShippingBacklog.Set(Math.Max(0, trail.Trail.LastSeq - shipper.ShippedSeq));
+                }
+
+                metrics.ShippingBroken.Set(shipper.Broken is null ? 0 : 1);
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+}
