@@ -1,3 +1,6 @@
+using Google.Protobuf.WellKnownTypes;
+using Pdp.Contracts.V1;
+
 namespace Pdp.Server.Tests;
 
 /// <summary>
@@ -35,5 +38,31 @@ internal static class ReviewPolicies
             """);
         File.WriteAllText(Path.Combine(dir, "data", "groups.json"), $$"""{ "{{Group}}": ["rita", "sam", "tess", "{{Agent}}", "{{Principal}}"], "others": ["oscar"] }""");
         return dir;
+    }
+
+    /// <summary>A Decide request of <see cref="Agent"/> acting for <see cref="Principal"/>; ttl and approvals shape the review.</summary>
+    public static DecideRequest Request(string actionType, string? ttl = null, int? approvals = null, string? password = null)
+    {
+        var request = new DecideRequest
+        {
+            Agent = new Agent { Id = Agent, OnBehalfOf = Principal },
+            Action = new Pdp.Contracts.V1.Action { Type = actionType, Target = new Target { Kind = "account", Id = "target-1" }, Parameters = new Struct() },
+        };
+        if (ttl is not null)
+        {
+            request.Action.Parameters.Fields["ttl"] = Value.ForString(ttl);
+        }
+
+        if (approvals is not null)
+        {
+            request.Action.Parameters.Fields["approvals"] = Value.ForNumber(approvals.Value);
+        }
+
+        if (password is not null)
+        {
+            request.Action.Parameters.Fields["password"] = Value.ForString(password);
+        }
+
+        return request;
     }
 }

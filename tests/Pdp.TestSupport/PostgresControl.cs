@@ -31,6 +31,15 @@ public sealed class PostgresControl
     /// <exception cref="InvalidOperationException">Either variable is not set.</exception>
     public static PostgresControl FromEnvironment() => new(Required(DataVariable), Required(BinVariable));
 
+    /// <summary>Creates and starts a new cluster in <see cref="DataDirectory"/> on 127.0.0.1:<paramref name="port"/>, sockets in <paramref name="socketDirectory"/>.</summary>
+    public async Task InitAndStartAsync(int port, string socketDirectory, CancellationToken cancellationToken = default)
+    {
+        await PgCtlAsync(["initdb", "-D", DataDirectory, "-o", "--auth=trust --username=postgres --encoding=UTF8 --no-locale"], cancellationToken);
+        await PgCtlAsync(
+            ["start", "-D", DataDirectory, "-w", "-t", "60", "-l", Path.Combine(DataDirectory, "pdp-test-restarts.log"), "-o", $"-p {port} -k {socketDirectory} -c listen_addresses=127.0.0.1"],
+            cancellationToken);
+    }
+
     /// <summary>Fast shutdown: open sessions are ended, committed work is on disk. Returns once the server is down.</summary>
     public Task StopAsync(CancellationToken cancellationToken = default) =>
         PgCtlAsync(["stop", "-D", DataDirectory, "-w", "-t", "60", "-m", "fast"], cancellationToken);

@@ -5,10 +5,12 @@ using Pdp.Review.Store;
 namespace Pdp.Server.Metrics;
 
 /// <summary>Wires the metrics to what they describe: revisions as they activate, and the gauges read at scrape time.</summary>
-public sealed class MetricsStartupService(PdpMetrics metrics, PolicyStore policies, IReviewStore store, AuditTrailHost trail, PolicyReloadStatus reloads) : IHostedService
+/// <remarks>Takes <see cref="ReviewPlane.ReviewPlaneMetrics"/> so its series (which store is on) exist with either store.</remarks>
+public sealed class MetricsStartupService(PdpMetrics metrics, PolicyStore policies, IReviewStore store, AuditTrailHost trail, PolicyReloadStatus reloads, ReviewPlane.ReviewPlaneMetrics reviewPlane) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(reviewPlane);
         policies.RevisionActivated += metrics.RevisionActivated;
         if (policies.Current is { } current)
         {
