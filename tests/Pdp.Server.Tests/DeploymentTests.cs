@@ -49,6 +49,18 @@ public sealed class DeploymentTests
     }
 
     [Fact]
+    public async Task HealthCheck_WildcardListenAddress_ReachesTheAdminPortOnLoopback()
+    {
+        // pdp-review binds Pdp:ListenAddress=0.0.0.0; its exec probes must still find the admin port.
+        await using var server = await PdpTestServer.StartAsync().WaitAsync(Timeout);
+
+        var (exitCode, output) = await RunServerAsync("--healthcheck", "/readyz", $"--Pdp:AdminPort={server.AdminPort}", "--Pdp:ListenAddress=0.0.0.0").WaitAsync(Timeout);
+
+        Assert.True(exitCode == 0, $"exit {exitCode}: {output}");
+        Assert.Contains($"127.0.0.1:{server.AdminPort}/readyz", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Dockerfile_Stages_PublishThenNonRootRuntimeWithHealthCheck()
     {
         var lines = (await File.ReadAllLinesAsync(Path.Combine(Root, "Dockerfile")).WaitAsync(Timeout)).Select(l => l.Trim()).ToArray();
@@ -82,7 +94,11 @@ public sealed class DeploymentTests
         }
 
         Assert.Equal(
-            ["ConfigMap/pdp-envoy", "ConfigMap/pdp-policies", "ConfigMap/pdp-policy-data", "ConfigMap/spiffe-helper", "Deployment/triage-agent", "PersistentVolumeClaim/triage-agent-pdp-trail", "ServiceAccount/triage-agent"],
+            [
+                "ConfigMap/pdp-envoy", "ConfigMap/pdp-policies", "ConfigMap/pdp-policy-data", "ConfigMap/spiffe-helper",
+                "Deployment/pdp-review", "Deployment/triage-agent", "NetworkPolicy/pdp-review", "PodDisruptionBudget/pdp-review",
+                "Secret/pdp-review-postgres", "Service/pdp-review", "ServiceAccount/pdp-review", "ServiceAccount/triage-agent",
+            ],
             documents.Select(d => $"{Text(d.Document, "kind")}/{Text(d.Document, "metadata", "name")}").Order(StringComparer.Ordinal));
     }
 
@@ -147,7 +163,9 @@ public sealed class DeploymentTests
         Assert.Equal("/etc/pdp/policies", env["Pdp__PolicyDir"]);
         Assert.Equal("policies", MountedAt(pdp, env["Pdp__PolicyDir"]));
         Assert.Equal("trail", MountedAt(pdp, Path.GetDirectoryName(env["Pdp__Audit__Path"])!));
-        Assert.Equal("triage-agent-pdp-trail", Text(Volume("trail"), "persistentVolumeClaim", "claimName"));
+        // One trail per pod (one writer per trail): a generic ephemeral volume, never a claim the replicas share.
+        Assert.Null(At(Volume("trail"), "persistentVolumeClaim"));
+        Assert.Equal(["ReadWriteOnce"], Sequence(Volume("trail"), "ephemeral", "volumeClaimTemplate", "spec", "accessModes").Select(n => ((YamlScalarNode)n).Value));
         Assert.Equal("svid", MountedAt(pdp, Path.GetDirectoryName(env["Pdp__Tls__CertificatePath"])!));
         Assert.Equal("svid", MountedAt(pdp, Path.GetDirectoryName(env["Pdp__Tls__TrustDomains__example.org"])!));
         Assert.Equal("svid", MountedAt(InitContainer("spiffe-helper"), "/run/pdp/svid"));
