@@ -14,10 +14,14 @@ namespace Pdp.Review.Postgres.Shipping;
 /// once and idempotent by decision id, so a batch retried after a failure or a kill -9 adds no second row, and the
 /// next start resumes right after the last committed position: no gap, no duplicate. Decide never waits for it.
 /// </summary>
-public sealed partial class DecisionLogShipper(NpgsqlDataSource dataSource, string activePath, string instance, int batchSize, TimeSpan interval, ILogger<DecisionLogShipper> logger)
+public sealed partial class DecisionLogShipper(NpgsqlDataSource dataSource, string activePath, string instance, int batchSize, TimeSpan interval, ILogger<DecisionLogShipper> logger) : IDisposable
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
 
+    // One shipper at a time: the loop, or the final drain at a graceful stop.
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private TrailTail? _tail;
+    private IReadOnlyList<AuditRecord> _unshipped = [];
     private long _shippedSeq;
 
     /// <summary>The trail's id in the fleet log, once its first record exists.</summary>
@@ -36,8 +40,6 @@ public sealed partial class DecisionLogShipper(NpgsqlDataSource dataSource, stri
     public async Task RunAsync(TimeProvider time, CancellationToken stoppingToken)
     {
         ArgumentNullException.ThrowIfNull(time);
-        TrailTail? tail = null;
-        IReadOnlyList<AuditRecord> unshipped = [];
         var backoff = interval;
         try
         {
@@ -45,33 +47,12 @@ public sealed partial class DecisionLogShipper(NpgsqlDataSource dataSource, stri
             {
                 try
                 {
-                    if (tail is null)
-                    {
-                        tail = await ResumeAsync(stoppingToken).ConfigureAwait(false);
-                        if (tail is null)
-                        {
-                            await Task.Delay(interval, time, stoppingToken).ConfigureAwait(false);
-                            continue;
-                        }
-                    }
-
-                    // A batch that failed is shipped again as it was before anything newer is read.
-                    if (unshipped.Count == 0)
-                    {
-                        unshipped = tail.ReadAvailable(batchSize);
-                    }
-
-                    if (unshipped.Count == 0)
+                    var shipped = await ShipAvailableAsync(time, stoppingToken).ConfigureAwait(false);
+                    backoff = interval;
+                    if (!shipped)
                     {
                         await Task.Delay(interval, time, stoppingToken).ConfigureAwait(false);
-                        continue;
                     }
-
-                    await ShipAsync(unshipped, stoppingToken).ConfigureAwait(false);
-                    Volatile.Write(ref _shippedSeq, unshipped[^1].Seq);
-                    ObserveLag(unshipped, time.GetUtcNow());
-                    unshipped = [];
-                    backoff = interval;
                 }
                 catch (Exception e) when (StoreFailures.IsUnavailable(e))
                 {
@@ -85,9 +66,7 @@ public sealed partial class DecisionLogShipper(NpgsqlDataSource dataSource, stri
                     // recorded position, so a repaired trail resumes and a cut one keeps saying so.
                     Broken = e.Message;
                     LogBroken(logger, e.Message);
-                    tail?.Dispose();
-                    tail = null;
-                    unshipped = [];
+                    Reset();
                     await Task.Delay(MaxBackoff, time, stoppingToken).ConfigureAwait(false);
                 }
             }
@@ -95,10 +74,75 @@ public sealed partial class DecisionLogShipper(NpgsqlDataSource dataSource, stri
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+    }
+
+    /// <summary>
+    /// Ships everything the trail holds now, for a graceful stop: a pod that is deleted takes nothing unshipped with
+    /// it. Bounded by <paramref name="cancellationToken"/>; what it cannot ship stays for the next start.
+    /// </summary>
+    public async Task DrainAsync(TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        try
+        {
+            while (await ShipAvailableAsync(time, cancellationToken).ConfigureAwait(false))
+            {
+            }
+
+            LogDrained(logger, ShippedSeq);
+        }
+        catch (Exception e) when (StoreFailures.IsUnavailable(e) || e is OperationCanceledException or AuditTrailCorruptException)
+        {
+            LogDrainIncomplete(logger, ShippedSeq, e.GetType().Name);
+        }
+    }
+
+    /// <summary>Ships one batch (a failed one again, as it was, before anything newer); false when there was nothing to ship.</summary>
+    private async Task<bool> ShipAvailableAsync(TimeProvider time, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _tail ??= await ResumeAsync(cancellationToken).ConfigureAwait(false);
+            if (_tail is null)
+            {
+                return false;
+            }
+
+            if (_unshipped.Count == 0)
+            {
+                _unshipped = _tail.ReadAvailable(batchSize);
+            }
+
+            if (_unshipped.Count == 0)
+            {
+                return false;
+            }
+
+            await ShipAsync(_unshipped, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _shippedSeq, _unshipped[^1].Seq);
+            ObserveLag(_unshipped, time.GetUtcNow());
+            _unshipped = [];
+            return true;
+        }
         finally
         {
-            tail?.Dispose();
+            _gate.Release();
         }
+    }
+
+    /// <summary>Closes the trail file held open.</summary>
+    public void Dispose()
+    {
+        _tail?.Dispose();
+        _gate.Dispose();
+    }
+
+    private void Reset()
+    {
+        _tail?.Dispose();
+        _tail = null;
+        _unshipped = [];
     }
 
     private async Task<TrailTail?> ResumeAsync(CancellationToken cancellationToken)
@@ -197,6 +241,12 @@ public sealed partial class DecisionLogShipper(NpgsqlDataSource dataSource, stri
 
     [LoggerMessage(141, LogLevel.Error, "Decision log shipping stopped: the local trail does not continue what was shipped: {Problem}")]
     private static partial void LogBroken(ILogger logger, string problem);
+
+    [LoggerMessage(143, LogLevel.Information, "Decision log drained at stop: shipped through seq {Seq}")]
+    private static partial void LogDrained(ILogger logger, long seq);
+
+    [LoggerMessage(144, LogLevel.Warning, "Decision log drain at stop incomplete ({Reason}); shipped through seq {Seq}, the rest ships at the next start")]
+    private static partial void LogDrainIncomplete(ILogger logger, long seq, string reason);
 
     [LoggerMessage(142, LogLevel.Information, "Decision log shipping of trail {TrailId}… resumes after seq {Seq}")]
     private static partial void LogResumed(ILogger logger, string trailId, long seq);

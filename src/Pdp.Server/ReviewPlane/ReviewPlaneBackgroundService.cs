@@ -20,6 +20,7 @@ public sealed class ReviewPlaneBackgroundService(
     ILogger<ReviewPlaneBackgroundService> logger) : BackgroundService
 {
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(5);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -28,6 +29,15 @@ public sealed class ReviewPlaneBackgroundService(
             Task.Run(() => notifications.RunAsync(stoppingToken), stoppingToken),
             Task.Run(() => shipper.RunAsync(time, stoppingToken), stoppingToken),
             Task.Run(() => ProbeAsync(stoppingToken), stoppingToken));
+    }
+
+    /// <summary>Stops the loops, then ships what the trail holds (bounded), so a deleted pod leaves nothing unshipped.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        using var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        drain.CancelAfter(DrainLimit);
+        await shipper.DrainAsync(time, drain.Token).ConfigureAwait(false);
     }
 
     private async Task ProbeAsync(CancellationToken stoppingToken)
