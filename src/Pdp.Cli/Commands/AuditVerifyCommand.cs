@@ -147,7 +147,8 @@ internal static class AuditVerifyCommand
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException || StoreFailures.IsUnavailable(e))
         {
-            io.Fail($"cannot read the review database at {target}: {StoreFailures.Describe(e)}");
+            var hint = e is PostgresException { SqlState: PostgresErrorCodes.UndefinedTable } ? " (not a review database, or the server has not migrated it yet)" : string.Empty;
+            io.Fail($"cannot read the review database at {target}: {StoreFailures.Describe(e)}{hint}");
             return ExitCodes.Usage;
         }
     }
