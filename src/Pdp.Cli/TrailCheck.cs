@@ -3,13 +3,16 @@ using Pdp.Audit.Verification;
 namespace Pdp.Cli;
 
 /// <summary>
-/// Runs <see cref="AuditVerifier.Verify"/> for <c>audit verify</c> and <c>replay</c>, turning "no such trail"
+/// Runs <see cref="AuditVerifier.Verify(string)"/> for <c>audit verify</c> and <c>replay</c>, turning "no such trail"
 /// and I/O failures into a message (the caller exits 2) rather than an exception.
 /// </summary>
 internal static class TrailCheck
 {
     /// <summary>The verification result, or null (after saying why) when the trail cannot be read at all.</summary>
-    public static AuditVerificationResult? Verify(string path, CliIo io)
+    public static AuditVerificationResult? Verify(string path, CliIo io) => Verify(path, io, null);
+
+    /// <summary>As <see cref="Verify(string, CliIo)"/>, also checking each good record with <paramref name="check"/> (see <see cref="AuditVerifier.Verify(string, Func{Audit.AuditRecord, string?})"/>).</summary>
+    public static AuditVerificationResult? Verify(string path, CliIo io, Func<Audit.AuditRecord, string?>? check)
     {
         if (string.IsNullOrWhiteSpace(path))
         {
@@ -20,7 +23,7 @@ internal static class TrailCheck
         AuditVerificationResult result;
         try
         {
-            result = AuditVerifier.Verify(path);
+            result = AuditVerifier.Verify(path, check);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {

@@ -158,4 +158,49 @@ public sealed class AuditVerifierTests : TrailFixture
         var line = RecordCodec.EncodeLine(seq, "2026-11-26T20:00:00.000Z", "decision", payload, prevHash, out _);
         return Encoding.UTF8.GetString(line).TrimEnd('\n');
     }
+    [Fact]
+    public async Task VerifyLines_TrailLines_AreOkWithTheSameCountAndHash()
+    {
+        await WriteTrail(10);
+
+        var result = AuditVerifier.VerifyLines(File.ReadLines(ActivePath), "chain");
+
+        Assert.True(result.Ok, result.ToString());
+        Assert.Equal((10L, 10L), (result.RecordsChecked, result.LastSeq));
+        Assert.Equal(AuditTrailReader.Read(ActivePath).Last().Hash, result.LastHash);
+    }
+
+    [Theory]
+    [InlineData("delete-first", 1, 2, "the trail starts at seq 2, not 1: earlier records are missing")]
+    [InlineData("delete-middle", 4, 5, "seq 5 follows seq 3: a record is missing")]
+    [InlineData("newline", 6, 6, "line is not byte-identical to the written form")]
+    [InlineData("check", 7, 7, "rejected by the caller")]
+    public async Task VerifyLines_BadLine_NamesSourceLineAndSeq(string tampering, int line, int seq, string problem)
+    {
+        await WriteTrail(10);
+        var lines = File.ReadAllLines(ActivePath).ToList();
+        Func<AuditRecord, string?>? check = null;
+        switch (tampering)
+        {
+            case "delete-first":
+                lines.RemoveAt(0);
+                break;
+            case "delete-middle":
+                lines.RemoveAt(3);
+                break;
+            case "newline":
+                // A line as a string may hold what a file line cannot: the stored form still decides.
+                lines[5] = lines[5].Replace("\"payload\":", "\"payload\":\n", StringComparison.Ordinal);
+                break;
+            default:
+                check = record => record.Seq == 7 ? "rejected by the caller" : null;
+                break;
+        }
+
+        var result = AuditVerifier.VerifyLines(lines, "review_events", check);
+
+        Assert.False(result.Ok);
+        Assert.Equal(("review_events", (long?)line, (long?)seq), (result.File, result.Line, result.Seq));
+        Assert.StartsWith(problem, result.Problem, StringComparison.Ordinal);
+    }
 }

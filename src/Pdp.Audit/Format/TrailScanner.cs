@@ -26,6 +26,7 @@ internal sealed class TrailScanner
     private readonly IReadOnlyList<string> _files;
     private readonly bool _startsTrail;
     private readonly string? _activeFile;
+    private readonly (string Source, IEnumerable<RawLine> Lines)? _lines;
 
     /// <param name="files">Files oldest first.</param>
     /// <param name="startsTrail">
@@ -39,6 +40,25 @@ internal sealed class TrailScanner
         _startsTrail = startsTrail;
         _activeFile = activeFile;
     }
+
+    /// <summary>
+    /// Scans lines kept outside a trail file (a chain stored elsewhere) as one source that starts a chain: seq 1 from
+    /// 64 zeros, no line may be torn.
+    /// </summary>
+    /// <param name="source">Name reported as the file of a bad line.</param>
+    /// <param name="lines">The lines in chain order.</param>
+    public TrailScanner(string source, IEnumerable<RawLine> lines)
+    {
+        _files = [];
+        _startsTrail = true;
+        _lines = (source, lines);
+    }
+
+    /// <summary>
+    /// A further check of each record that passed the trail's own checks (e.g. against a copy kept elsewhere): a
+    /// non-null problem stops the scan at that record as a <see cref="ScanKind.Problem"/>.
+    /// </summary>
+    public Func<AuditRecord, string?>? RecordCheck { get; init; }
 
     public int FilesOpened { get; private set; }
 
@@ -55,19 +75,42 @@ internal sealed class TrailScanner
 
     public IEnumerable<ScanItem> Scan()
     {
+        if (_lines is var (source, lines))
+        {
+            FilesOpened++;
+            foreach (var item in ScanSource(source, lines, mayBeTorn: false))
+            {
+                yield return item;
+            }
+
+            yield break;
+        }
+
         foreach (var file in _files)
         {
             var mayBeTorn = string.Equals(file, _activeFile, StringComparison.Ordinal);
             FilesOpened++;
             GoodLength = 0;
-            foreach (var line in LineReader.Read(file))
+            foreach (var item in ScanSource(file, LineReader.Read(file), mayBeTorn))
             {
-                var item = CheckLine(file, line, mayBeTorn);
                 yield return item;
                 if (item.Kind != ScanKind.Record)
                 {
                     yield break;
                 }
+            }
+        }
+    }
+
+    private IEnumerable<ScanItem> ScanSource(string source, IEnumerable<RawLine> lines, bool mayBeTorn)
+    {
+        foreach (var line in lines)
+        {
+            var item = CheckLine(source, line, mayBeTorn);
+            yield return item;
+            if (item.Kind != ScanKind.Record)
+            {
+                yield break;
             }
         }
     }
@@ -97,11 +140,16 @@ internal sealed class TrailScanner
             return Bad(file, line, parsed.Seq, chainProblem);
         }
 
+        var record = new AuditRecord(parsed.Seq, parsed.Time, parsed.Type, parsed.Payload, parsed.PrevHash, parsed.Hash);
+        if (RecordCheck?.Invoke(record) is { } checkProblem)
+        {
+            return Bad(file, line, parsed.Seq, checkProblem);
+        }
+
         LastSeq = parsed.Seq;
         LastHash = parsed.Hash;
         RecordsChecked++;
         GoodLength = line.Offset + line.Bytes.Length + 1;
-        var record = new AuditRecord(parsed.Seq, parsed.Time, parsed.Type, parsed.Payload, parsed.PrevHash, parsed.Hash);
         return new ScanItem(ScanKind.Record, file, line, parsed.Seq, record, null);
     }
 

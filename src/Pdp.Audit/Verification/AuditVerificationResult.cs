@@ -1,6 +1,6 @@
 namespace Pdp.Audit.Verification;
 
-/// <summary>Outcome of <see cref="AuditVerifier.Verify"/>: either every record checked out, or the first bad one.</summary>
+/// <summary>Outcome of <see cref="AuditVerifier"/>: either every record checked out, or the first bad one.</summary>
 public sealed record AuditVerificationResult
 {
     /// <summary>True when every record verified and the chain is unbroken.</summary>
@@ -11,6 +11,9 @@ public sealed record AuditVerificationResult
 
     /// <summary>Files opened, including the one holding the bad record.</summary>
     public int FilesChecked { get; init; }
+
+    /// <summary>Seq of the last record that verified; 0 when none did.</summary>
+    public long LastSeq { get; init; }
 
     /// <summary>
     /// Hash of the last record that verified. The chain cannot reveal records cut from the very end of the trail;
