@@ -17,6 +17,7 @@ namespace Pdp.Review.Postgres.Shipping;
 public sealed partial class DecisionLogShipper(NpgsqlDataSource dataSource, string activePath, string instance, int batchSize, TimeSpan interval, ILogger<DecisionLogShipper> logger) : IDisposable
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan FirstRecordPoll = TimeSpan.FromMilliseconds(100);
 
     // One shipper at a time: the loop, or the final drain at a graceful stop.
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -51,7 +52,8 @@ public sealed partial class DecisionLogShipper(NpgsqlDataSource dataSource, stri
                     backoff = interval;
                     if (!shipped)
                     {
-                        await Task.Delay(interval, time, stoppingToken).ConfigureAwait(false);
+                        // A trail with no record yet is looked at again soon: its first record names it.
+                        await Task.Delay(_tail is null ? TimeSpan.FromTicks(Math.Min(interval.Ticks, FirstRecordPoll.Ticks)) : interval, time, stoppingToken).ConfigureAwait(false);
                     }
                 }
                 catch (Exception e) when (StoreFailures.IsUnavailable(e))

@@ -85,6 +85,29 @@ public sealed class FleetRecoveryTests
     }
 
     [Fact]
+    public async Task Sigterm_WithDecisionsNotYetShipped_ShipsThemBeforeExiting()
+    {
+        await using var fleet = await Fleet.CreateAsync("drain");
+        // After its first batch the shipper sleeps a minute: only the drain at stop can ship what follows.
+        var a = await fleet.StartAsync("a", "--Pdp:Review:Postgres:ShipIntervalMilliseconds=60000");
+        await Fleet.EventuallyAsync(async () => await fleet.ScalarAsync("SELECT count(*) FROM fleet_trails") == 1, "the first batch shipped");
+        var decided = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            decided.Add((await Fleet.DecideAsync(a, i % 2 == 0 ? "review.allow" : "review.deny")).DecisionId);
+        }
+
+        Assert.Equal(0, await fleet.ScalarAsync("SELECT count(*) FROM fleet_decisions"));
+        using (Process.Start("kill", ["-TERM", a.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+        }
+
+        Assert.Equal(0, await a.WaitForExitAsync().WaitAsync(Fleet.Timeout));
+        var shipped = await fleet.ListAsync("SELECT decision_id FROM fleet_decisions", r => r.GetGuid(0).ToString());
+        Assert.Equal(decided.Order(), shipped.Order());
+    }
+
+    [Fact]
     public async Task Postgres_StoppedMidRunThenStarted_FailsClosedThenRecoversWithoutRestart()
     {
         await using var cluster = await PrivatePostgres.StartAsync(CancellationToken.None).WaitAsync(Fleet.Timeout);
