@@ -227,14 +227,7 @@ public sealed class AuditVerifyDatabaseTests : IAsyncLifetime
         Assert.DoesNotContain("s3cret-typo", result.ToString(), StringComparison.Ordinal);
     }
 
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    internal static int FreePort() => Pdp.TestSupport.FreePorts.Next();
 
     internal static async Task<CliResult> RunAsync(params string[] args) =>
         await Task.Run(() => Cli.Run(args), Ct).WaitAsync(Timeout, Ct);

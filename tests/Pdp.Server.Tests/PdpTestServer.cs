@@ -121,10 +121,5 @@ internal sealed class PdpTestServer : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => Pdp.TestSupport.FreePorts.Next();
 }

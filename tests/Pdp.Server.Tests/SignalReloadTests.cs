@@ -102,10 +102,5 @@ public sealed class SignalReloadTests : IDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => Pdp.TestSupport.FreePorts.Next();
 }

@@ -150,10 +150,5 @@ public sealed class PdpProcess : IAsyncDisposable
         throw new TimeoutException("the server did not become ready");
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => FreePorts.Next();
 }

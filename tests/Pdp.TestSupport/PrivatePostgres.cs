@@ -73,10 +73,5 @@ public sealed class PrivatePostgres : IAsyncDisposable
         System.IO.Directory.Delete(Directory, recursive: true);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => FreePorts.Next();
 }
