@@ -32,6 +32,7 @@ public static class PdpCli
             TestCommand.Create(io),
             ReplayCommand.Create(io),
             AuditCommand.Create(io),
+            TokenCommand.Create(io),
         };
 
         // Help shows "pdp" whatever process hosts the tool (dotnet run, a test runner).

@@ -55,6 +55,7 @@ public static class PdpServer
         builder.Services.AddSingleton<IAuditTrail>(sp => sp.GetRequiredService<AuditTrailHost>());
         builder.Services.AddSingleton<DecisionRecorder>();
         builder.Services.AddReviewPlane(settings);
+        builder.Services.AddSingleton<Pdp.Server.Reviewers.ReviewerAuthentication>();
         builder.Services.AddSingleton<ReviewService>();
         builder.Services.AddSingleton<DecisionMaker>();
         builder.Services.AddSingleton<AdmissionControl>();

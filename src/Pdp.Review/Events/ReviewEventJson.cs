@@ -58,6 +58,26 @@ public static class ReviewEventJson
                 ["input"] = change.UseInput?.DeepClone(),
             },
         };
+        if (change.Kind == ReviewChangeKind.Disposition)
+        {
+            // Written only when there is something to say, so records of unverified tools keep their old shape.
+            if (change.ReviewerIssuer.Length > 0)
+            {
+                payload["reviewer_issuer"] = change.ReviewerIssuer;
+                payload["reviewer_subject"] = change.ReviewerSubject;
+            }
+
+            if (change.FirstShownAt is { } shown)
+            {
+                payload["first_shown_at"] = EventTime.Format(shown);
+            }
+
+            if (change.RubberStamp)
+            {
+                payload["rubber_stamp"] = true;
+            }
+        }
+
         foreach (var (key, value) in extra ?? [])
         {
             payload[key] = value;
@@ -82,7 +102,11 @@ public static class ReviewEventJson
 
                 var settles = payload["settles"] is JsonValue s && s.TryGetValue<bool>(out var b) && b;
                 var transition = new Rules.DispositionTransition(state, settles, Text(payload, "approved_digest"), Text(payload, "action_digest"));
-                return ReviewChange.Disposition(Text(payload, "reviewer"), outcome, Text(payload, "justification"), payload["parameters"] as JsonObject, transition, EventTime.Parse(Text(payload, "recorded_at")));
+                var issuer = Text(payload, "reviewer_issuer");
+                var proof = issuer.Length > 0 ? new Rules.ReviewerProof(issuer, Text(payload, "reviewer_subject"), null) : null;
+                var shown = Text(payload, "first_shown_at") is { Length: > 0 } shownText ? EventTime.Parse(shownText) : (DateTimeOffset?)null;
+                var stamp = payload["rubber_stamp"] is JsonValue r && r.TryGetValue<bool>(out var flagged) && flagged;
+                return ReviewChange.Disposition(Text(payload, "reviewer"), outcome, Text(payload, "justification"), payload["parameters"] as JsonObject, transition, EventTime.Parse(Text(payload, "recorded_at")), proof, shown, stamp);
             case ExpiryType:
                 return ReviewChange.Expiry(EventTime.Parse(Text(payload, "expired_at")));
             case ApprovalUseType:

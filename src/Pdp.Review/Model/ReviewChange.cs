@@ -52,16 +52,31 @@ public sealed record ReviewChange
     /// <summary>The digest an executor may run after this change (approved or modified), else empty.</summary>
     public string ApprovedDigest { get; private init; } = string.Empty;
 
+    /// <summary>The identity provider that vouched for <see cref="Reviewer"/>, and the reviewer's subject there; empty when unverified.</summary>
+    public string ReviewerIssuer { get; private init; } = string.Empty;
+
+    public string ReviewerSubject { get; private init; } = string.Empty;
+
+    /// <summary>When the console first showed the reviewer this decision; null when it did not come from a console.</summary>
+    public DateTimeOffset? FirstShownAt { get; private init; }
+
+    /// <summary>An approval given faster than a real review takes (from the page first shown, or from the decision).</summary>
+    public bool RubberStamp { get; private init; }
+
     public string UseId { get; private init; } = string.Empty;
 
     /// <summary>The (redacted) input of the request that used the approval.</summary>
     public JsonObject? UseInput { get; private init; }
 
-    public static ReviewChange Disposition(string reviewer, ReviewOutcome outcome, string justification, JsonObject? parameters, Rules.DispositionTransition transition, DateTimeOffset at)
+    public static ReviewChange Disposition(string reviewer, ReviewOutcome outcome, string justification, JsonObject? parameters, Rules.DispositionTransition transition, DateTimeOffset at, Rules.ReviewerProof? proof = null, DateTimeOffset? firstShownAt = null, bool rubberStamp = false)
     {
         ArgumentNullException.ThrowIfNull(transition);
         return new ReviewChange(ReviewChangeKind.Disposition, at)
         {
+            ReviewerIssuer = proof?.Issuer ?? string.Empty,
+            ReviewerSubject = proof?.Subject ?? string.Empty,
+            FirstShownAt = firstShownAt,
+            RubberStamp = rubberStamp,
             Reviewer = reviewer,
             Outcome = outcome,
             Justification = justification,

@@ -55,7 +55,7 @@ public static class DispositionRules
         CheckFields(command);
         var outcome = command.Outcome!.Value;
         CheckState(decision, review, outcome, now);
-        CheckSeparationOfDuties(decision, command.Reviewer, groupMembers);
+        CheckSeparationOfDuties(decision, command.Reviewer, command.Proof?.Groups is { } tokenGroups ? (tokenGroups.Contains(decision.ApproverGroup, StringComparer.OrdinalIgnoreCase) ? [command.Reviewer] : []) : groupMembers);
         CheckRecorder(decision, command.Caller, recorders);
         switch (outcome)
         {

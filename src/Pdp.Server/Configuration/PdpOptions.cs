@@ -115,6 +115,43 @@ public sealed class ReviewOptions
     public string Store { get; set; } = "local";
 
     public PostgresReviewOptions Postgres { get; set; } = new();
+
+    /// <summary>Verified reviewer identity (<c>Pdp:Review:Oidc</c>); off unless an issuer is set.</summary>
+    public OidcOptions Oidc { get; set; } = new();
+}
+
+/// <summary>
+/// Reviewers proven by their identity provider: with an issuer set, a disposition's reviewer is the claim of the
+/// bearer token it carries, never what the calling tool writes. Without it (development, trusted tools only) the
+/// <c>reviewer</c> field is taken as sent.
+/// </summary>
+public sealed class OidcOptions
+{
+    public string Issuer { get; set; } = string.Empty;
+
+    public string Audience { get; set; } = string.Empty;
+
+    /// <summary>A JWKS file, re-read when it changes.</summary>
+    public string JwksPath { get; set; } = string.Empty;
+
+    /// <summary>A JWKS URL (HTTPS, or HTTP on loopback only), fetched and cached.</summary>
+    public string JwksUrl { get; set; } = string.Empty;
+
+    public int JwksRefreshSeconds { get; set; } = 300;
+
+    /// <summary>The claim naming the reviewer. Default <c>email</c>.</summary>
+    public string ReviewerClaim { get; set; } = "email";
+
+    /// <summary>The claim listing the reviewer's groups; empty (default): membership comes from <c>data.groups</c>.</summary>
+    public string GroupsClaim { get; set; } = string.Empty;
+
+    /// <summary>Accepted signature algorithms. Default RS256 and ES256; never none or HMAC.</summary>
+    public IList<string> Algorithms { get; } = [];
+
+    /// <summary>Tolerance for expiry and not-before. Default 30 s, at most 300.</summary>
+    public int ClockSkewSeconds { get; set; } = 30;
+
+    public bool Enabled => Issuer.Length > 0;
 }
 
 /// <summary>The shared review store (<c>Pdp:Review:Postgres</c>), used when <c>Pdp:Review:Store</c> is <c>postgres</c>.</summary>

@@ -61,6 +61,7 @@ public sealed class PdpOptionsValidator : IValidateOptions<PdpOptions>
         }
 
         CheckReviewStore(options, failures);
+        CheckOidc(options.Review.Oidc, failures);
 
         if (options.Tls.Enabled)
         {
@@ -207,6 +208,52 @@ public sealed class PdpOptionsValidator : IValidateOptions<PdpOptions>
         if (postgres.ShipIntervalMilliseconds is < 10 or > 60_000 || postgres.ShipBatchSize is < 1 or > 10_000)
         {
             failures.Add("Pdp:Review:Postgres: ShipIntervalMilliseconds must be 10..60000 and ShipBatchSize 1..10000.");
+        }
+    }
+
+    private static void CheckOidc(OidcOptions oidc, List<string> failures)
+    {
+        if (!oidc.Enabled)
+        {
+            if (oidc.Audience.Length > 0 || oidc.JwksPath.Length > 0 || oidc.JwksUrl.Length > 0)
+            {
+                failures.Add("Pdp:Review:Oidc: Audience and Jwks* are set but Issuer is not: set Issuer to turn verified reviewers on.");
+            }
+
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(oidc.Audience))
+        {
+            failures.Add("Pdp:Review:Oidc:Audience is required with an issuer.");
+        }
+
+        if (oidc.JwksPath.Length > 0 == oidc.JwksUrl.Length > 0)
+        {
+            failures.Add("Pdp:Review:Oidc: set exactly one of JwksPath and JwksUrl.");
+        }
+        else if (oidc.JwksUrl.Length > 0 && !(Uri.TryCreate(oidc.JwksUrl, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback))))
+        {
+            failures.Add("Pdp:Review:Oidc:JwksUrl must be an https URL (http only on loopback).");
+        }
+        else if (oidc.JwksPath.Length > 0 && !File.Exists(oidc.JwksPath))
+        {
+            failures.Add($"Pdp:Review:Oidc:JwksPath: no file at '{oidc.JwksPath}'.");
+        }
+
+        if (string.IsNullOrWhiteSpace(oidc.ReviewerClaim))
+        {
+            failures.Add("Pdp:Review:Oidc:ReviewerClaim must name a claim.");
+        }
+
+        foreach (var algorithm in oidc.Algorithms.Where(a => !Pdp.Reviewers.ReviewerTokenSettings.Allowable.Contains(a)))
+        {
+            failures.Add($"Pdp:Review:Oidc:Algorithms: '{algorithm}' is not an allowed asymmetric algorithm ({string.Join(", ", Pdp.Reviewers.ReviewerTokenSettings.Allowable.Order())}); none and HMAC never are.");
+        }
+
+        if (oidc.ClockSkewSeconds is < 0 or > 300 || oidc.JwksRefreshSeconds is < 10 or > 86_400)
+        {
+            failures.Add("Pdp:Review:Oidc: ClockSkewSeconds must be 0..300 and JwksRefreshSeconds 10..86400.");
         }
     }
 }

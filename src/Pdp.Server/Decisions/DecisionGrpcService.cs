@@ -16,6 +16,7 @@ public sealed class DecisionGrpcService(
     DecisionMaker maker,
     IdempotencyCache idempotency,
     ReviewService reviews,
+    Reviewers.ReviewerAuthentication reviewers,
     IOptions<PdpOptions> options) : DecisionService.DecisionServiceBase
 {
     private readonly DecisionInputBuilder _inputs = new(options.Value.MaxStructDepth);
@@ -33,7 +34,8 @@ public sealed class DecisionGrpcService(
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var parameters = request.Parameters is null ? null : _inputs.Struct(request.Parameters, "parameters");
-        var command = new DispositionCommand(request.DecisionId, request.Reviewer, DecisionRecordMapper.FromContract(request.Outcome), request.Justification, parameters, CallerIdentityInterceptor.Of(context).ToRecordingCaller());
+        var (reviewer, proof) = await reviewers.ResolveAsync(request.Reviewer, context.RequestHeaders.GetValue("authorization"), context.CancellationToken).ConfigureAwait(false);
+        var command = new DispositionCommand(request.DecisionId, reviewer, DecisionRecordMapper.FromContract(request.Outcome), request.Justification, parameters, CallerIdentityInterceptor.Of(context).ToRecordingCaller(), proof);
         var (disposition, view) = await reviews.RecordAsync(command, context.CancellationToken).ConfigureAwait(false);
         return new RecordDispositionResponse
         {

@@ -28,6 +28,7 @@ public static class RpcErrorMapping
         }, e.Message),
         Identity.SvidRejectedException e => new Status(StatusCode.Unauthenticated, e.Message),
         ReviewStoreUnavailableException e => new Status(StatusCode.Unavailable, e.Message),
+        Pdp.Reviewers.ReviewerTokenException e => new Status(StatusCode.Unauthenticated, e.Message),
         AuditWriteException => new Status(StatusCode.Unavailable, "the audit trail cannot be written; nothing was decided or recorded (failing closed)"),
         OperationCanceledException => new Status(StatusCode.Cancelled, "the call was cancelled"),
         _ => new Status(StatusCode.Internal, "internal error"),
@@ -35,5 +36,5 @@ public static class RpcErrorMapping
 
     /// <summary>True for failures that are the caller's or the environment's, not a bug in Pdp.</summary>
     public static bool IsExpected(Exception exception) => exception is RpcException or RequestValidationException
-        or IdempotencyConflictException or NotReadyException or OverloadedException or OperationCanceledException or ReviewRefusedException or ReviewStoreUnavailableException;
+        or IdempotencyConflictException or NotReadyException or OverloadedException or OperationCanceledException or ReviewRefusedException or ReviewStoreUnavailableException or Pdp.Reviewers.ReviewerTokenException;
 }

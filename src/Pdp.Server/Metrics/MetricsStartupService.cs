@@ -5,12 +5,13 @@ using Pdp.Review.Store;
 namespace Pdp.Server.Metrics;
 
 /// <summary>Wires the metrics to what they describe: revisions as they activate, and the gauges read at scrape time.</summary>
-/// <remarks>Takes <see cref="ReviewPlane.ReviewPlaneMetrics"/> so its series (which store is on) exist with either store.</remarks>
-public sealed class MetricsStartupService(PdpMetrics metrics, PolicyStore policies, IReviewStore store, AuditTrailHost trail, PolicyReloadStatus reloads, ReviewPlane.ReviewPlaneMetrics reviewPlane) : IHostedService
+/// <remarks>Takes <see cref="ReviewPlane.ReviewPlaneMetrics"/> and <see cref="Reviewers.ReviewerAuthentication"/> so their series (which store, which reviewer mode) exist from the start.</remarks>
+public sealed class MetricsStartupService(PdpMetrics metrics, PolicyStore policies, IReviewStore store, AuditTrailHost trail, PolicyReloadStatus reloads, ReviewPlane.ReviewPlaneMetrics reviewPlane, Reviewers.ReviewerAuthentication reviewers) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reviewPlane);
+        ArgumentNullException.ThrowIfNull(reviewers);
         policies.RevisionActivated += metrics.RevisionActivated;
         if (policies.Current is { } current)
         {

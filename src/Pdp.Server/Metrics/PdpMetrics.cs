@@ -148,7 +148,8 @@ public sealed class PdpMetrics
         }
     }
 
-    public void RecordDisposition(DecisionFacts decision, DispositionEntry disposition)
+    /// <param name="rubberStamp">Whether the review rules judged the approval a rubber stamp; null: judge by the time since the decision.</param>
+    public void RecordDisposition(DecisionFacts decision, DispositionEntry disposition, bool? rubberStamp = null)
     {
         ArgumentNullException.ThrowIfNull(decision);
         ArgumentNullException.ThrowIfNull(disposition);
@@ -169,7 +170,7 @@ public sealed class PdpMetrics
         {
             Overrides.WithLabels(policy, outcome).Inc();
         }
-        else if (disposition.Outcome == ReviewOutcome.Approved && latency < _rubberStamp)
+        else if (rubberStamp ?? (disposition.Outcome == ReviewOutcome.Approved && latency < _rubberStamp))
         {
             RubberStamps.WithLabels(policy).Inc();
         }

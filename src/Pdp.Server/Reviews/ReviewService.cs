@@ -22,6 +22,7 @@ public sealed class ReviewService(IReviewStore store, DecisionRecorder recorder,
     private const int ExpiryBatch = 256;
 
     private readonly RecorderPolicy _recorders = new(options.Value.Tls.Enabled, [.. options.Value.Review.Recorders]);
+    private readonly TimeSpan _rubberStamp = TimeSpan.FromSeconds(options.Value.Review.MinSeconds);
 
     public async Task<(DispositionEntry Disposition, ReviewView Decision)> RecordAsync(DispositionCommand command, CancellationToken cancellationToken)
     {
@@ -40,7 +41,10 @@ public sealed class ReviewService(IReviewStore store, DecisionRecorder recorder,
                 {
                     var now = time.GetUtcNow();
                     var transition = DispositionRules.Check(current.Decision, current.Review, command, GroupMembers(current.Decision.ApproverGroup), _recorders, now);
-                    return ReviewChange.Disposition(command.Reviewer, command.Outcome!.Value, command.Justification, command.Parameters, transition, now);
+
+                    // Too fast to have been a real review: from the moment the console showed it, else from the decision.
+                    var stamp = command.Outcome == ReviewOutcome.Approved && now - (command.FirstShownAt ?? current.Decision.DecidedAt) < _rubberStamp;
+                    return ReviewChange.Disposition(command.Reviewer, command.Outcome!.Value, command.Justification, command.Parameters, transition, now, command.Proof, command.FirstShownAt, stamp);
                 },
                 cancellationToken).ConfigureAwait(false);
         }
@@ -52,7 +56,7 @@ public sealed class ReviewService(IReviewStore store, DecisionRecorder recorder,
 
         var (view, change, seq) = result ?? throw Unknown(command.DecisionId);
         var disposition = change!.ToDisposition(seq);
-        metrics.RecordDisposition(view.Decision, disposition);
+        metrics.RecordDisposition(view.Decision, disposition, change.RubberStamp);
         ServerLog.DispositionRecorded(logger, disposition.Outcome.ToText(), view.Decision.DecisionId, command.Reviewer, view.Review.State.ToString());
         return (disposition, view);
     }
