@@ -69,6 +69,31 @@ for admin in "$l_admin" "$p_admin"; do
   curl -fs "http://127.0.0.1:$admin/readyz" >/dev/null || { echo "server on admin port $admin not ready:" >&2; cat "$work"/*/server.log >&2; exit 1; }
 done
 
+# CPU seconds the whole PostgreSQL cluster has used: the postmaster (with its reaped children) plus live backends.
+# P's shipping costs the database CPU on these same two cores, which the Pdp server's own CPU figure does not show.
+pg_data=$(psql "$pg_conninfo" -qAt -c "select setting from pg_settings where name='data_directory'")
+pg_master=$(head -n 1 "$pg_data/postmaster.pid")
+pg_cpu() {
+  python3 - "$pg_master" <<'PY'
+import os, sys
+tick = os.sysconf("SC_CLK_TCK")
+def fields(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()
+master = sys.argv[1]
+m = fields(master)
+total = sum(int(x) for x in m[11:15])  # utime stime cutime cstime
+for pid in os.listdir("/proc"):
+    if pid.isdigit() and pid != master:
+        try:
+            f = fields(pid)
+        except OSError:
+            continue
+        if f[1] == master:
+            total += int(f[11]) + int(f[12])
+print(total / tick)
+PY
+}
 loadgen() { dotnet load-tests/Pdp.LoadGen/bin/Release/net10.0/pdp-loadgen.dll --out "$out" --quiet "$@"; }
 field() { python3 -c "import json,sys; r=json.load(open('$out/latest.json')); s=r['scenarios'][0]; o=s['operations'][0]; print($1)"; }
 metric() { curl -fs "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1 == m { print $2 }'; }
@@ -88,15 +113,19 @@ done
 drain
 note ""
 note "decided (allow/deny only), closed loop:"
-note "round store calls/s server_cpu_us_per_call p50_ms p99_ms errors load_avg"
+note "round store calls/s server_cpu_us_per_call postgres_cpu_us_per_call p50_ms p99_ms errors load_avg"
 l_sum=0; p_sum=0; lc_sum=0; pc_sum=0
 for round in $(seq "$rounds"); do
   for store in L P; do
     if [[ $store == L ]]; then target=$l_grpc; pid=$l_pid; else target=$p_grpc; pid=$p_pid; fi
+    pg0=$(pg_cpu)
     loadgen --target "http://127.0.0.1:$target" --server-pid "$pid" --scenario decided --mode closed --concurrency "$workers" --duration "$duration" --warmup 3 >/dev/null
+    pg1=$(pg_cpu)
     cp "$out/latest.json" "$out/review-plane-decided-$round-$store.json"
     tput=$(field "o['throughput_per_s']"); cpu=$(field "s['server_cpu_us_per_unit']")
-    note "$round $store $tput $cpu $(field "o['p50_ms']") $(field "o['p99_ms']") $(field "o['errors']") $(field "r['machine']['load_average_at_end']")"
+    # PostgreSQL CPU per measured call (its warm-up's share included, so a slight overestimate).
+    pgus=$(python3 -c "print(round(($pg1-$pg0)*1e6/$(field "o['calls']")))")
+    note "$round $store $tput $cpu $pgus $(field "o['p50_ms']") $(field "o['p99_ms']") $(field "o['errors']") $(field "r['machine']['load_average_at_end']")"
     if [[ $store == L ]]; then l_sum=$(python3 -c "print($l_sum+$tput)"); lc_sum=$(python3 -c "print($lc_sum+$cpu)"); else p_sum=$(python3 -c "print($p_sum+$tput)"); pc_sum=$(python3 -c "print($pc_sum+$cpu)"); drain; fi
   done
 done
@@ -110,12 +139,15 @@ note ""
 note "human (require-human only), closed loop on P: $hmax/s, server CPU $(field "s['server_cpu_us_per_unit']") us/call, p50 $(field "o['p50_ms']") ms, p99 $(field "o['p99_ms']") ms, errors $(field "o['errors']"), load $(field "r['machine']['load_average_at_end']")"
 rate=$(python3 -c "print(max(1, round($hmax / 2)))")
 note "human, open loop at $rate/s (latency from the intended send):"
-note "store calls p50_ms p90_ms p99_ms p99.9_ms max_ms errors server_cpu_us_per_call load_avg"
+note "store calls p50_ms p90_ms p99_ms p99.9_ms max_ms errors server_cpu_us_per_call postgres_cpu_us_per_call load_avg"
 for store in P L; do
   if [[ $store == L ]]; then target=$l_grpc; pid=$l_pid; else target=$p_grpc; pid=$p_pid; fi
+  pg0=$(pg_cpu)
   loadgen --target "http://127.0.0.1:$target" --server-pid "$pid" --scenario human --mode open --rate "$rate" --duration "$duration" --warmup 5 >/dev/null
+  pg1=$(pg_cpu)
   cp "$out/latest.json" "$out/review-plane-human-open-$store.json"
-  note "$store $(field "o['calls']") $(field "o['p50_ms']") $(field "o['p90_ms']") $(field "o['p99_ms']") $(field "o['p999_ms']") $(field "o['max_ms']") $(field "o['errors']") $(field "s['server_cpu_us_per_unit']") $(field "r['machine']['load_average_at_end']")"
+  pgus=$(python3 -c "print(round(($pg1-$pg0)*1e6/$(field "o['calls']")))")
+  note "$store $(field "o['calls']") $(field "o['p50_ms']") $(field "o['p90_ms']") $(field "o['p99_ms']") $(field "o['p999_ms']") $(field "o['max_ms']") $(field "o['errors']") $(field "s['server_cpu_us_per_unit']") $pgus $(field "r['machine']['load_average_at_end']")"
 done
 drain
 
