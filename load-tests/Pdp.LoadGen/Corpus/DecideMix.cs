@@ -51,6 +51,12 @@ internal sealed class DecideMix
 
     public int TestCaseCount => _tests.Length;
 
+    /// <summary>The shipped test-case requests the server accepts (shared: never change them).</summary>
+    public IReadOnlyList<DecideRequest> TestCases => _tests;
+
+    /// <summary>The repeated requests (shared: never change them).</summary>
+    public IReadOnlyList<DecideRequest> HotPool => _hot;
+
     public DecideRequest Next(Random rng)
     {
         ArgumentNullException.ThrowIfNull(rng);

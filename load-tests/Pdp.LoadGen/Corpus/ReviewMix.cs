@@ -14,7 +14,16 @@ internal sealed class ReviewMix(PolicyData data)
 {
     private static readonly string[] Principals = ["alice@example.com", "carol@example.com", "erin@example.com", "heidi@example.com", "niaj@example.com", "rupert@example.com", "bob@example.com"];
 
-    public DecideRequest Next(Random rng)
+    /// <summary>Cases 0..<see cref="HumanCases"/>-1 of <see cref="Next"/> are the require-human ones; the rest are allowed containment.</summary>
+    public const int HumanCases = 8;
+
+    public DecideRequest Next(Random rng) => Build(rng, 10);
+
+    /// <summary>Only actions the shipped policies send to a human (the <c>human</c> scenario).</summary>
+    public DecideRequest NextHuman(Random rng) => Build(rng, HumanCases);
+
+    // The case is drawn after the other fields, as it always was, so the review scenario's inputs did not change.
+    private DecideRequest Build(Random rng, int cases)
     {
         ArgumentNullException.ThrowIfNull(rng);
         var behalf = Principals[rng.Next(Principals.Length)];
@@ -23,7 +32,7 @@ internal sealed class ReviewMix(PolicyData data)
         // Staging: over plaintext TCP the caller is unauthenticated, and the catch-all denies unauthenticated production calls.
         (string, string)[] prod = [("environment", "staging"), ("incident_id", incident), ("severity", "sev3")];
         var iamAgent = Agent("iam", "triage-bot");
-        return rng.Next(10) switch
+        return rng.Next(cases) switch
         {
             0 => RequestFactory.Build(iamAgent, behalf, "iam.account.enable", "account", user, 0.95, 40, prod),
             1 => RequestFactory.Build(iamAgent, behalf, "iam.mfa.reset", "account", user, 0.97, 60, prod),

@@ -24,6 +24,7 @@ internal static class LoadRunner
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(options);
         long index = 0;
+        await scenario.PrepareAsync(cancellationToken).ConfigureAwait(false);
         if (options.WarmUp > TimeSpan.Zero)
         {
             var warm = new OperationStats(scenario.UnitName);
@@ -115,7 +116,7 @@ internal static class LoadRunner
                     await scenario.RunUnitAsync(Next(), cancellationToken).ConfigureAwait(false);
                     unit.Record(started);
                 }
-                catch (Exception e) when (e is Grpc.Core.RpcException or OperationCanceledException)
+                catch (Exception e) when (UnexpectedVerdictException.IsUnitFailure(e))
                 {
                     unit.RecordError(e);
                 }
@@ -146,7 +147,7 @@ internal static class LoadRunner
                 unit.Record(Math.Max(intended, sent));
                 service.Record(sent);
             }
-            catch (Exception e) when (e is Grpc.Core.RpcException or OperationCanceledException)
+            catch (Exception e) when (UnexpectedVerdictException.IsUnitFailure(e))
             {
                 unit.RecordError(e);
             }

@@ -64,7 +64,7 @@ internal sealed class OperationStats(string name)
             Record(started);
             return result;
         }
-        catch (Exception e) when (e is RpcException or OperationCanceledException)
+        catch (Exception e) when (UnexpectedVerdictException.IsUnitFailure(e))
         {
             RecordError(e);
             throw;

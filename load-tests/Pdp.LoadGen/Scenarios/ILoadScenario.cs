@@ -28,6 +28,12 @@ internal interface ILoadScenario
     /// <summary>Further rows the scenario times itself (empty for single-call scenarios).</summary>
     IReadOnlyList<OperationStats> SubOperations { get; }
 
+    /// <summary>
+    /// Runs once before the warm-up, unmeasured: e.g. <c>decided</c> asks the server which of its candidate inputs
+    /// it answers allow or deny. Most scenarios need nothing.
+    /// </summary>
+    Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>Runs one unit. Throws (an <see cref="Grpc.Core.RpcException"/>) when any call of it fails.</summary>
     Task RunUnitAsync(long index, CancellationToken cancellationToken);
 }

@@ -8,6 +8,8 @@ internal static class ScenarioCatalog
         [HealthBaselineScenario.ScenarioName] = (HealthBaselineScenario.About, env => new HealthBaselineScenario(env)),
         [DecideMixScenario.ScenarioName] = (DecideMixScenario.About, env => new DecideMixScenario(env)),
         [ReviewMixScenario.ScenarioName] = (ReviewMixScenario.About, env => new ReviewMixScenario(env)),
+        [DecidedScenario.ScenarioName] = (DecidedScenario.About, env => new DecidedScenario(env)),
+        [HumanScenario.ScenarioName] = (HumanScenario.About, env => new HumanScenario(env)),
     };
 
     public static IEnumerable<string> Names => Scenarios.Keys;
