@@ -5,9 +5,12 @@ namespace Pdp.Audit.Reading;
 
 /// <summary>
 /// Follows a live trail from a position: each <see cref="ReadAvailable"/> returns the complete records written since
-/// the last call, in order, across rotations, each checked (hash, exact form, link to the one before). A reader that
-/// ships the trail elsewhere resumes from the last position it shipped, and the hash it shipped there must be the
-/// trail's hash at that position: a trail cut or rewritten below it is refused, not silently re-shipped.
+/// the last call, in order, across rotations, each linked to the one before (seq and prev_hash), and with
+/// <c>verifyHashes</c> each also re-hashed and checked for its exact form. A reader that ships the trail elsewhere
+/// resumes from the last position it shipped, and the hash it shipped there must be the trail's hash at that position:
+/// a trail cut or rewritten below it is refused, not silently re-shipped. Following the trail of the process itself,
+/// whose start-up verified every record and which wrote the rest, the links suffice: re-hashing would double the
+/// cost of every record (the shipper's profile in docs/benchmarks.md).
 /// </summary>
 public sealed class TrailTail : IDisposable
 {
@@ -17,18 +20,26 @@ public sealed class TrailTail : IDisposable
     private FileStream? _stream;
     private long _fileFirstSeq;
     private bool _rotatedAway;
+    private readonly bool _verifyHashes;
+
+    // Whether the record at the starting position has been read (with the hash shipped there); nothing after it is
+    // returned before, and reaching the end of the trail without it means the trail was cut below it.
+    private bool _positionConfirmed;
     private long _lastSeq;
     private string _lastHash;
 
     /// <param name="activePath">The trail's active file.</param>
     /// <param name="afterSeq">The last record already handled (0: from the start).</param>
     /// <param name="hashAtSeq">Its hash as recorded when it was handled (ignored for 0).</param>
-    public TrailTail(string activePath, long afterSeq, string hashAtSeq)
+    /// <param name="verifyHashes">Also re-hash every record and check its exact stored form (as start-up and the verifier do).</param>
+    public TrailTail(string activePath, long afterSeq, string hashAtSeq, bool verifyHashes = true)
     {
+        _verifyHashes = verifyHashes;
         ArgumentException.ThrowIfNullOrEmpty(activePath);
         _activePath = Path.GetFullPath(activePath);
         _lastSeq = afterSeq;
         _lastHash = afterSeq == 0 ? RecordCodec.GenesisHash : hashAtSeq;
+        _positionConfirmed = afterSeq == 0;
     }
 
     /// <summary>The last record returned (or the starting position).</summary>
@@ -39,9 +50,9 @@ public sealed class TrailTail : IDisposable
 
     /// <summary>Up to <paramref name="max"/> records written after <see cref="LastSeq"/> that are complete on disk now.</summary>
     /// <exception cref="AuditTrailCorruptException">The trail does not continue the chain from the position (cut, rewritten, or edited).</exception>
-    public IReadOnlyList<AuditRecord> ReadAvailable(int max)
+    public IReadOnlyList<TrailLine> ReadAvailable(int max)
     {
-        var records = new List<AuditRecord>();
+        var records = new List<TrailLine>();
         if (_stream is null && !OpenAt())
         {
             return records;
@@ -58,6 +69,12 @@ public sealed class TrailTail : IDisposable
             // End of what is on disk in this file: it may have been rotated away, with the rest in the next file.
             if (!MoveToNextFile())
             {
+                if (!_positionConfirmed)
+                {
+                    // Everything on disk was read and the shipped record was not among it.
+                    throw new AuditTrailCorruptException(_stream!.Name, 0, _lastSeq, $"the trail ends below seq {_lastSeq} ({Short(_lastHash)}), which was shipped: records were cut");
+                }
+
                 break;
             }
         }
@@ -96,16 +113,25 @@ public sealed class TrailTail : IDisposable
         _partial.Dispose();
     }
 
-    private void Accept(byte[] bytes, List<AuditRecord> records)
+    private void Accept(byte[] bytes, List<TrailLine> records)
     {
-        var parsed = RecordCodec.Check(new RawLine(0, 0, bytes, true, false), out var seq, out var problem)
-            ?? throw new AuditTrailCorruptException(_stream!.Name, 0, seq, problem!);
+        var parsed = LineFields.TryRead(bytes) ?? throw new AuditTrailCorruptException(_stream!.Name, 0, null, "line is not a record of the trail's format");
+        if (_verifyHashes && RecordCodec.Check(new RawLine(0, 0, bytes, true, false), out var seq, out var problem) is null)
+        {
+            throw new AuditTrailCorruptException(_stream!.Name, 0, seq, problem!);
+        }
+
         if (parsed.Seq <= _lastSeq)
         {
             // Before the position: only the record at the position itself is checked, against the hash handled there.
-            if (parsed.Seq == _lastSeq && !string.Equals(parsed.Hash, _lastHash, StringComparison.Ordinal))
+            if (parsed.Seq == _lastSeq)
             {
-                throw new AuditTrailCorruptException(_stream!.Name, 0, parsed.Seq, $"record {parsed.Seq} is not the record shipped at that position (hash {parsed.Hash[..12]}…, shipped {Short(_lastHash)}): the trail was rewritten below what was shipped");
+                if (!string.Equals(parsed.Hash, _lastHash, StringComparison.Ordinal))
+                {
+                    throw new AuditTrailCorruptException(_stream!.Name, 0, parsed.Seq, $"record {parsed.Seq} is not the record shipped at that position (hash {Short(parsed.Hash)}, shipped {Short(_lastHash)}): the trail was rewritten below what was shipped");
+                }
+
+                _positionConfirmed = true;
             }
 
             return;
@@ -116,9 +142,14 @@ public sealed class TrailTail : IDisposable
             throw new AuditTrailCorruptException(_stream!.Name, 0, parsed.Seq, $"record {parsed.Seq} does not follow record {_lastSeq} ({Short(_lastHash)}): records are missing or the trail was cut below what was shipped");
         }
 
+        if (!_positionConfirmed)
+        {
+            throw new AuditTrailCorruptException(_stream!.Name, 0, parsed.Seq, $"record {parsed.Seq} follows a record {_lastSeq} that was never read: the trail was cut below what was shipped");
+        }
+
         _lastSeq = parsed.Seq;
         _lastHash = parsed.Hash;
-        records.Add(new AuditRecord(parsed.Seq, parsed.Time, parsed.Type, parsed.Payload, parsed.PrevHash, parsed.Hash));
+        records.Add(parsed);
     }
 
     /// <summary>Opens the file holding the record after the position; false while the trail has no file yet.</summary>
@@ -150,27 +181,21 @@ public sealed class TrailTail : IDisposable
     private bool MoveToNextFile()
     {
         var current = _stream!.Name;
-        if (!string.Equals(current, _activePath, StringComparison.Ordinal))
+        if (string.Equals(current, _activePath, StringComparison.Ordinal) && !_rotatedAway)
         {
-            // A rotated file never grows again: go on with the file after it.
-            Open(TrailFiles.FindRotated(_activePath).Where(r => FirstSeq(r.Path) > _fileFirstSeq).Select(r => r.Path).FirstOrDefault() ?? _activePath);
+            // The active file held open may have been renamed by a rotation: the file now at the path starts later.
+            if (_fileFirstSeq == 0 || FirstSeq(_activePath) is not { } activeFirst || activeFirst == _fileFirstSeq)
+            {
+                return false;
+            }
+
+            // Read the renamed file to its end once more (the writer may have added to it before renaming it).
+            _rotatedAway = true;
             return true;
         }
 
-        if (_rotatedAway)
-        {
-            // The renamed file has been read to its end once more since the rotation was seen: nothing else comes to it.
-            Open(_activePath);
-            return true;
-        }
-
-        // The active file held open may have been renamed by a rotation: the file now at the path starts later.
-        if (_fileFirstSeq == 0 || FirstSeq(_activePath) is not { } activeFirst || activeFirst == _fileFirstSeq)
-        {
-            return false;
-        }
-
-        _rotatedAway = true;
+        // A rotated file never grows again: go on with the file after it (several rotations may have happened since).
+        Open(TrailFiles.FindRotated(_activePath).Where(r => FirstSeq(r.Path) > _fileFirstSeq).Select(r => r.Path).FirstOrDefault() ?? _activePath);
         return true;
     }
 

@@ -8,7 +8,9 @@ CREATE TABLE fleet_decisions (
   decided_at   timestamptz NOT NULL,
   verdict      text NOT NULL,
   policy_id    text NOT NULL,
-  decision     jsonb NOT NULL,
+  -- The trail's decision payload as its stored canonical JSON text: jsonb would make the database parse every
+  -- decision of the fleet into its binary form, and the log is read by decision id (cast to jsonb to query it).
+  decision     text NOT NULL,
   shipped_at   timestamptz NOT NULL DEFAULT now(),
   UNIQUE (trail_id, trail_seq)
 );

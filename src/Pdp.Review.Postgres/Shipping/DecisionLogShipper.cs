@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using NpgsqlTypes;
 using Pdp.Audit;
 using Pdp.Audit.Reading;
 using Pdp.Review.Events;
@@ -22,7 +21,7 @@ public sealed partial class DecisionLogShipper(NpgsqlDataSource dataSource, stri
     // One shipper at a time: the loop, or the final drain at a graceful stop.
     private readonly SemaphoreSlim _gate = new(1, 1);
     private TrailTail? _tail;
-    private IReadOnlyList<AuditRecord> _unshipped = [];
+    private IReadOnlyList<TrailLine> _unshipped = [];
     private long _shippedSeq;
 
     /// <summary>The trail's id in the fleet log, once its first record exists.</summary>
@@ -169,13 +168,15 @@ public sealed partial class DecisionLogShipper(NpgsqlDataSource dataSource, stri
         Volatile.Write(ref _shippedSeq, seq);
         Broken = null;
         LogResumed(logger, TrailId[..12], seq);
-        return new TrailTail(activePath, seq, hash);
+        // This process's start-up verified the trail and wrote what follows: the links are checked, not every hash.
+        return new TrailTail(activePath, seq, hash, verifyHashes: false);
     }
 
-    private async Task ShipAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken)
+    private async Task ShipAsync(IReadOnlyList<TrailLine> records, CancellationToken cancellationToken)
     {
+        // The payload goes on as the stored canonical text: no parse into objects and back (docs/benchmarks.md).
         var decisions = records.Where(r => r.Type == DecisionEventJson.Type).ToArray();
-        var facts = decisions.Select(r => DecisionEventJson.Read(r.Payload)).ToArray();
+        var summaries = decisions.Select(r => DecisionSummaryJson.Read(r.Payload.Span)).ToArray();
         var last = records[^1];
         var batch = new NpgsqlBatch(dataSource.CreateConnection())
         {
@@ -184,21 +185,21 @@ public sealed partial class DecisionLogShipper(NpgsqlDataSource dataSource, stri
                 new NpgsqlBatchCommand("""
                     INSERT INTO fleet_decisions (decision_id, trail_id, trail_seq, record_hash, decided_at, verdict, policy_id, decision)
                     SELECT d.id, $2, d.seq, d.hash, d.decided_at, d.verdict, d.policy_id, d.decision
-                    FROM unnest($1::uuid[], $3::bigint[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::jsonb[])
+                    FROM unnest($1::uuid[], $3::bigint[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::text[])
                          AS d (id, seq, hash, decided_at, verdict, policy_id, decision)
                     ON CONFLICT (decision_id) DO NOTHING
                     """)
                 {
                     Parameters =
                     {
-                        new() { Value = facts.Select(f => Guid.Parse(f.DecisionId)).ToArray() },
+                        new() { Value = summaries.Select(d => d.DecisionId).ToArray() },
                         new() { Value = TrailId },
                         new() { Value = decisions.Select(r => r.Seq).ToArray() },
                         new() { Value = decisions.Select(r => r.Hash).ToArray() },
-                        new() { Value = facts.Select(f => f.DecidedAt.UtcDateTime).ToArray() },
-                        new() { Value = facts.Select(f => DecisionEventJson.VerdictText(f.Verdict)).ToArray() },
-                        new() { Value = facts.Select(f => f.PolicyId).ToArray() },
-                        new() { Value = decisions.Select(r => r.Payload.ToJsonString()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb },
+                        new() { Value = summaries.Select(d => d.DecidedAt.UtcDateTime).ToArray() },
+                        new() { Value = summaries.Select(d => DecisionEventJson.VerdictText(d.Verdict)).ToArray() },
+                        new() { Value = summaries.Select(d => d.PolicyId).ToArray() },
+                        new() { Value = decisions.Select(r => System.Text.Encoding.UTF8.GetString(r.Payload.Span)).ToArray() },
                     },
                 },
                 new NpgsqlBatchCommand("""
@@ -222,7 +223,7 @@ public sealed partial class DecisionLogShipper(NpgsqlDataSource dataSource, stri
         }
     }
 
-    private void ObserveLag(IReadOnlyList<AuditRecord> records, DateTimeOffset now)
+    private void ObserveLag(IReadOnlyList<TrailLine> records, DateTimeOffset now)
     {
         if (LagObserved is not { } observe)
         {

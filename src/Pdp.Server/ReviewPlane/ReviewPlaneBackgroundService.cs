@@ -25,6 +25,15 @@ public sealed class ReviewPlaneBackgroundService(
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         shipper.LagObserved = lag => metrics.ShippingLag.Observe(Math.Max(0, lag.TotalSeconds));
+        metrics.OnScrape(() =>
+        {
+            if (trail.IsOpen)
+            {
+                metrics.ShippingBacklog.Set(Math.Max(0, trail.Trail.LastSeq - shipper.ShippedSeq));
+            }
+
+            metrics.ShippingBroken.Set(shipper.Broken is null ? 0 : 1);
+        });
         return Task.WhenAll(
             Task.Run(() => notifications.RunAsync(stoppingToken), stoppingToken),
             Task.Run(() => shipper.RunAsync(time, stoppingToken), stoppingToken),
@@ -63,12 +72,6 @@ public sealed class ReviewPlaneBackgroundService(
                 }
 
                 wasUp = up;
-                if (trail.IsOpen)
-                {
-                    metrics.ShippingBacklog.Set(Math.Max(0, trail.Trail.LastSeq - shipper.ShippedSeq));
-                }
-
-                metrics.ShippingBroken.Set(shipper.Broken is null ? 0 : 1);
             }
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
         }

@@ -17,8 +17,11 @@ public sealed class ReviewPlaneMetrics
             Buckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
         });
         ShippingBroken = factory.CreateGauge("pdp_decision_log_broken", "1 when shipping stopped because the local trail does not continue what was shipped (records cut or rewritten).");
+        _registry = metrics.Registry;
         CopyFailures = factory.CreateCounter("pdp_review_local_copy_failures_total", "Review changes committed to the shared store whose copy to the local trail failed.");
     }
+
+    private readonly CollectorRegistry _registry;
 
     public Gauge.Child StoreUp { get; }
 
@@ -29,4 +32,7 @@ public sealed class ReviewPlaneMetrics
     public Gauge ShippingBroken { get; }
 
     public Counter CopyFailures { get; }
+
+    /// <summary>Runs <paramref name="refresh"/> just before every scrape, so gauges read at scrape time are never stale.</summary>
+    public void OnScrape(Action refresh) => _registry.AddBeforeCollectCallback(refresh);
 }

@@ -74,14 +74,16 @@ public sealed class FleetRecoveryTests
         var trail = AuditTrailReader.Read(fleet.AuditPath("a")).Where(r => r.Type == "decision").Select(r => (r.Seq, Id: r.Payload["decision_id"]!.GetValue<string>())).ToList();
         await Fleet.EventuallyAsync(async () => await fleet.ScalarAsync("SELECT count(*) FROM fleet_decisions") >= trail.Count, "A's trail was shipped after the restart");
 
-        var shipped = await fleet.ListAsync("SELECT decision_id, trail_seq FROM fleet_decisions ORDER BY trail_seq", r => (Seq: r.GetInt64(1), Id: r.GetGuid(0).ToString()));
+        // B ships its own trail too (its copies of dispositions); A's is the one named after A's first record.
+        var trailId = Pdp.Review.Postgres.Shipping.TrailIdentity.Of(fleet.AuditPath("a"))!;
+        var shipped = await fleet.ListAsync("SELECT decision_id, trail_seq FROM fleet_decisions WHERE trail_id = $1 ORDER BY trail_seq", r => (Seq: r.GetInt64(1), Id: r.GetGuid(0).ToString()), trailId);
         Assert.Equal(trail, shipped);
         Assert.Empty(acknowledged.Except(shipped.Select(s => s.Id)));
         var approvals = await fleet.ScalarAsync("SELECT count(*) FROM review_events WHERE type = 'disposition' AND instance = 'b'");
         Assert.Equal(disposed.Count, approvals);
         var last = AuditTrailReader.Read(fleet.AuditPath("a")).Last();
-        await Fleet.EventuallyAsync(async () => await fleet.ScalarAsync("SELECT last_seq FROM fleet_trails") >= last.Seq, "the trail position reached the last record");
-        Assert.Equal(last.Hash, (await fleet.ListAsync("SELECT last_hash FROM fleet_trails WHERE last_seq = $1", r => r.GetString(0), last.Seq)).Single());
+        await Fleet.EventuallyAsync(async () => await fleet.ScalarAsync("SELECT last_seq FROM fleet_trails WHERE trail_id = $1", trailId) >= last.Seq, "the trail position reached the last record");
+        Assert.Equal(last.Hash, (await fleet.ListAsync("SELECT last_hash FROM fleet_trails WHERE trail_id = $1 AND last_seq = $2", r => r.GetString(0), trailId, last.Seq)).Single());
     }
 
     [Fact]
