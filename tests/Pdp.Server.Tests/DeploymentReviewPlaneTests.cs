@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Pdp.Server.Configuration;
 using Xunit;
 using YamlDotNet.RepresentationModel;
+using static Pdp.Server.Tests.K8sManifests;
 
 namespace Pdp.Server.Tests;
 
@@ -387,25 +388,9 @@ public sealed partial class DeploymentReviewPlaneTests
     private static bool Selects(IReadOnlyDictionary<string, string> selector, IReadOnlyDictionary<string, string> labels) =>
         selector.Count > 0 && selector.All(s => labels.TryGetValue(s.Key, out var value) && value == s.Value);
 
-    private static List<(string File, YamlMappingNode Document)> K8sDocuments()
-    {
-        var documents = new List<(string, YamlMappingNode)>();
-        foreach (var file in Directory.GetFiles(K8sDir, "*.yaml").Order(StringComparer.Ordinal))
-        {
-            var stream = new YamlStream();
-            using (var reader = new StreamReader(file))
-            {
-                stream.Load(reader);
-            }
+    private static YamlMappingNode Document(string kind, string name) => K8sManifests.Document(K8sDir, kind, name);
 
-            documents.AddRange(stream.Documents.Select(d => (Path.GetFileName(file), (YamlMappingNode)d.RootNode)));
-        }
-
-        return documents;
-    }
-
-    private static YamlMappingNode Document(string kind, string name) =>
-        K8sDocuments().Single(d => Text(d.Document, "kind") == kind && Text(d.Document, "metadata", "name") == name).Document;
+    private static List<(string File, YamlMappingNode Document)> K8sDocuments() => K8sManifests.K8sDocuments(K8sDir);
 
     private static YamlMappingNode PodSpec(string deployment) => (YamlMappingNode)Document("Deployment", deployment)["spec"]["template"]["spec"];
 
@@ -417,33 +402,6 @@ public sealed partial class DeploymentReviewPlaneTests
 
     private static Dictionary<string, (string? Value, YamlMappingNode Entry)> Env(YamlMappingNode container) =>
         Sequence(container, "env").Cast<YamlMappingNode>().ToDictionary(e => Text(e, "name")!, e => (Text(e, "value"), e), StringComparer.Ordinal);
-
-    private static string? MountedAt(YamlMappingNode container, string path) =>
-        Sequence(container, "volumeMounts").Where(m => Text(m, "mountPath") == path).Select(m => Text(m, "name")).SingleOrDefault();
-
-    private static Dictionary<string, string> Mapping(YamlNode node, params string[] path) =>
-        ((YamlMappingNode)(At(node, path) ?? throw new KeyNotFoundException(string.Join('.', path)))).Children
-            .ToDictionary(p => ((YamlScalarNode)p.Key).Value!, p => ((YamlScalarNode)p.Value).Value!, StringComparer.Ordinal);
-
-    private static YamlSequenceNode Sequence(YamlNode node, params string[] path) => (YamlSequenceNode)(At(node, path) ?? throw new KeyNotFoundException(string.Join('.', path)));
-
-    private static string? Text(YamlNode node, params string[] path) => (At(node, path) as YamlScalarNode)?.Value;
-
-    private static YamlNode? At(YamlNode node, params string[] path)
-    {
-        var current = node;
-        foreach (var key in path)
-        {
-            if (current is not YamlMappingNode mapping || !mapping.Children.TryGetValue(new YamlScalarNode(key), out var next))
-            {
-                return null;
-            }
-
-            current = next;
-        }
-
-        return current;
-    }
 
     /// <summary>An Npgsql/libpq-style connection string: a host and a password keyword in one line, or a postgres URL.</summary>
     [GeneratedRegex(@"(?i)((host|server)\s*=[^;\s]+;.*password\s*=)|(postgres(ql)?://[^\s/]+@)")]

@@ -7,6 +7,7 @@ using Pdp.Policies.Loading;
 using Pdp.Policies.Sandbox;
 using Xunit;
 using YamlDotNet.RepresentationModel;
+using static Pdp.Server.Tests.K8sManifests;
 
 namespace Pdp.Server.Tests;
 
@@ -300,25 +301,9 @@ public sealed class DeploymentTests
         return (filters, (YamlMappingNode)extAuthz["typed_config"]);
     }
 
-    private static List<(string File, YamlMappingNode Document)> K8sDocuments()
-    {
-        var documents = new List<(string, YamlMappingNode)>();
-        foreach (var file in Directory.GetFiles(K8sDir, "*.yaml").Order(StringComparer.Ordinal))
-        {
-            var stream = new YamlStream();
-            using (var reader = new StreamReader(file))
-            {
-                stream.Load(reader);
-            }
+    private static YamlMappingNode Document(string kind, string name) => K8sManifests.Document(K8sDir, kind, name);
 
-            documents.AddRange(stream.Documents.Select(d => (Path.GetFileName(file), (YamlMappingNode)d.RootNode)));
-        }
-
-        return documents;
-    }
-
-    private static YamlMappingNode Document(string kind, string name) =>
-        K8sDocuments().Single(d => Text(d.Document, "kind") == kind && Text(d.Document, "metadata", "name") == name).Document;
+    private static List<(string File, YamlMappingNode Document)> K8sDocuments() => K8sManifests.K8sDocuments(K8sDir);
 
     private static YamlMappingNode PodSpec() => (YamlMappingNode)Document("Deployment", "triage-agent")["spec"]["template"]["spec"];
 
@@ -330,33 +315,6 @@ public sealed class DeploymentTests
 
     private static Dictionary<string, string> Env(YamlMappingNode container) =>
         Sequence(container, "env").ToDictionary(e => Text(e, "name")!, e => Text(e, "value")!, StringComparer.Ordinal);
-
-    /// <summary>The volume mounted at exactly <paramref name="path"/> in <paramref name="container"/>, or null.</summary>
-    private static string? MountedAt(YamlMappingNode container, string path) =>
-        Sequence(container, "volumeMounts").Where(m => Text(m, "mountPath") == path).Select(m => Text(m, "name")).SingleOrDefault();
-
-    private static Dictionary<string, string> Mapping(YamlNode node, params string[] path) =>
-        ((YamlMappingNode)At(node, path)!).Children.ToDictionary(p => ((YamlScalarNode)p.Key).Value!, p => ((YamlScalarNode)p.Value).Value!, StringComparer.Ordinal);
-
-    private static YamlSequenceNode Sequence(YamlNode node, params string[] path) => (YamlSequenceNode)(At(node, path) ?? throw new KeyNotFoundException(string.Join('.', path)));
-
-    private static string? Text(YamlNode node, params string[] path) => (At(node, path) as YamlScalarNode)?.Value;
-
-    private static YamlNode? At(YamlNode node, params string[] path)
-    {
-        var current = node;
-        foreach (var key in path)
-        {
-            if (current is not YamlMappingNode mapping || !mapping.Children.TryGetValue(new YamlScalarNode(key), out var next))
-            {
-                return null;
-            }
-
-            current = next;
-        }
-
-        return current;
-    }
 
     private static YamlMappingNode Load(string file)
     {

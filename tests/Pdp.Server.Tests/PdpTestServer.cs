@@ -100,18 +100,7 @@ internal sealed class PdpTestServer : IAsyncDisposable
         return request;
     }
 
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Pdp.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Pdp.sln not found");
-    }
+    public static string RepositoryRoot() => Pdp.TestSupport.PdpProcess.RepositoryRoot();
 
     public async ValueTask DisposeAsync()
     {

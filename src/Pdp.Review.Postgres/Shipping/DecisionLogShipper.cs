@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using NpgsqlTypes;
 using Pdp.Audit;
 using Pdp.Audit.Reading;
 using Pdp.Review.Events;
@@ -60,6 +61,14 @@ public sealed partial class DecisionLogShipper(NpgsqlDataSource dataSource, stri
                     LogShippingFailed(logger, StoreFailures.Describe(e));
                     await Task.Delay(backoff, time, stoppingToken).ConfigureAwait(false);
                     backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
+                }
+                catch (PostgresException e)
+                {
+                    // Not an outage but a refusal (a constraint, a permission): never skip the batch; resume from the
+                    // recorded position after a pause, and say why each time.
+                    LogShippingFailed(logger, StoreFailures.Describe(e));
+                    Reset();
+                    await Task.Delay(MaxBackoff, time, stoppingToken).ConfigureAwait(false);
                 }
                 catch (AuditTrailCorruptException e)
                 {
@@ -172,55 +181,64 @@ public sealed partial class DecisionLogShipper(NpgsqlDataSource dataSource, stri
         return new TrailTail(activePath, seq, hash, verifyHashes: false);
     }
 
+    /// <summary>
+    /// One batch in one transaction: the trail's position row locked, the decision rows after it copied in (binary
+    /// COPY: no SQL per row, no conflict check per row), the position moved to the batch's last record. The position
+    /// and the rows commit together, so the position says exactly what is in: a batch retried after a failure or a
+    /// kill -9 skips what it finds below it, and adds no second row.
+    /// </summary>
     private async Task ShipAsync(IReadOnlyList<TrailLine> records, CancellationToken cancellationToken)
     {
-        // The payload goes on as the stored canonical text: no parse into objects and back (docs/benchmarks.md).
-        var decisions = records.Where(r => r.Type == DecisionEventJson.Type).ToArray();
-        var summaries = decisions.Select(r => DecisionSummaryJson.Read(r.Payload.Span)).ToArray();
         var last = records[^1];
-        var batch = new NpgsqlBatch(dataSource.CreateConnection())
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        long shippedTo;
+        await using (var position = new NpgsqlCommand("SELECT last_seq FROM fleet_trails WHERE trail_id = $1 FOR UPDATE", connection, transaction) { Parameters = { new() { Value = TrailId } } })
         {
-            BatchCommands =
-            {
-                new NpgsqlBatchCommand("""
-                    INSERT INTO fleet_decisions (decision_id, trail_id, trail_seq, record_hash, decided_at, verdict, policy_id, decision)
-                    SELECT d.id, $2, d.seq, d.hash, d.decided_at, d.verdict, d.policy_id, d.decision
-                    FROM unnest($1::uuid[], $3::bigint[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::text[])
-                         AS d (id, seq, hash, decided_at, verdict, policy_id, decision)
-                    ON CONFLICT (decision_id) DO NOTHING
-                    """)
-                {
-                    Parameters =
-                    {
-                        new() { Value = summaries.Select(d => d.DecisionId).ToArray() },
-                        new() { Value = TrailId },
-                        new() { Value = decisions.Select(r => r.Seq).ToArray() },
-                        new() { Value = decisions.Select(r => r.Hash).ToArray() },
-                        new() { Value = summaries.Select(d => d.DecidedAt.UtcDateTime).ToArray() },
-                        new() { Value = summaries.Select(d => DecisionEventJson.VerdictText(d.Verdict)).ToArray() },
-                        new() { Value = summaries.Select(d => d.PolicyId).ToArray() },
-                        new() { Value = decisions.Select(r => System.Text.Encoding.UTF8.GetString(r.Payload.Span)).ToArray() },
-                    },
-                },
-                new NpgsqlBatchCommand("""
-                    INSERT INTO fleet_trails (trail_id, instance, last_seq, last_hash, updated_at) VALUES ($1, $2, $3, $4, now())
-                    ON CONFLICT (trail_id) DO UPDATE SET instance = excluded.instance, last_seq = excluded.last_seq, last_hash = excluded.last_hash, updated_at = now()
-                    WHERE fleet_trails.last_seq < excluded.last_seq
-                    """)
-                {
-                    Parameters = { new() { Value = TrailId }, new() { Value = instance }, new() { Value = last.Seq }, new() { Value = last.Hash } },
-                },
-            },
-        };
-        await using (batch)
-        {
-            await batch.Connection!.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var connection = batch.Connection;
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            batch.Transaction = transaction;
-            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            shippedTo = await position.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long seq ? seq : 0;
         }
+
+        if (last.Seq <= shippedTo)
+        {
+            return;
+        }
+
+        var decisions = records.Where(r => r.Seq > shippedTo && r.Type == DecisionEventJson.Type).ToArray();
+        if (decisions.Length > 0)
+        {
+            await using var copy = await connection.BeginBinaryImportAsync(
+                "COPY fleet_decisions (decision_id, trail_id, trail_seq, record_hash, decided_at, verdict, policy_id, decision) FROM STDIN (FORMAT BINARY)",
+                cancellationToken).ConfigureAwait(false);
+            foreach (var record in decisions)
+            {
+                // The payload goes on as the stored canonical text: no parse into objects and back (docs/benchmarks.md).
+                var summary = DecisionSummaryJson.Read(record.Payload.Span);
+                await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(summary.DecisionId, NpgsqlDbType.Uuid, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(TrailId!, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(record.Seq, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(record.Hash, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(summary.DecidedAt.UtcDateTime, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(DecisionEventJson.VerdictText(summary.Verdict), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(summary.PolicyId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(System.Text.Encoding.UTF8.GetString(record.Payload.Span), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+            }
+
+            await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var advance = new NpgsqlCommand("""
+            INSERT INTO fleet_trails (trail_id, instance, last_seq, last_hash, updated_at) VALUES ($1, $2, $3, $4, now())
+            ON CONFLICT (trail_id) DO UPDATE SET instance = excluded.instance, last_seq = excluded.last_seq, last_hash = excluded.last_hash, updated_at = now()
+            """, connection, transaction)
+        {
+            Parameters = { new() { Value = TrailId }, new() { Value = instance }, new() { Value = last.Seq }, new() { Value = last.Hash } },
+        })
+        {
+            await advance.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private void ObserveLag(IReadOnlyList<TrailLine> records, DateTimeOffset now)
