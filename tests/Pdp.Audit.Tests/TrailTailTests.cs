@@ -85,4 +85,19 @@ public sealed class TrailTailTests : TrailFixture
         File.AppendAllText(ActivePath, lines[2][20..] + "\n");
         Assert.Equal([3L], tail.ReadAvailable(1000).Select(r => r.Seq));
     }
+
+    [Fact]
+    public async Task ReadAvailable_RecordLongerThanTheReadBuffer_ReadWhole()
+    {
+        var trail = await Open(Options());
+        await trail.AppendAsync("big", new System.Text.Json.Nodes.JsonObject { ["blob"] = new string('x', 200_000) }).AsTask().WaitAsync(Timeout, Ct);
+        await AppendMany(trail, 2, first: 2);
+        await trail.DisposeAsync().AsTask().WaitAsync(Timeout, Ct);
+        using var tail = new TrailTail(ActivePath, 0, string.Empty);
+
+        var records = tail.ReadAvailable(1000);
+
+        Assert.Equal([1L, 2L, 3L], records.Select(r => r.Seq));
+        Assert.True(records[0].Payload.Length > 200_000);
+    }
 }

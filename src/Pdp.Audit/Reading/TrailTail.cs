@@ -15,8 +15,10 @@ namespace Pdp.Audit.Reading;
 public sealed class TrailTail : IDisposable
 {
     private readonly string _activePath;
-    private readonly MemoryStream _partial = new();
-    private readonly byte[] _buffer = new byte[64 * 1024];
+    // Bytes read from the file and not yet returned: [_start, _end) of _buffer (grown for a line longer than it).
+    private byte[] _buffer = new byte[64 * 1024];
+    private int _start;
+    private int _end;
     private FileStream? _stream;
     private long _fileFirstSeq;
     private bool _rotatedAway;
@@ -110,7 +112,6 @@ public sealed class TrailTail : IDisposable
     public void Dispose()
     {
         _stream?.Dispose();
-        _partial.Dispose();
     }
 
     private void Accept(byte[] bytes, List<TrailLine> records)
@@ -202,7 +203,7 @@ public sealed class TrailTail : IDisposable
     private void Open(string path)
     {
         _stream?.Dispose();
-        _partial.SetLength(0);
+        (_start, _end) = (0, 0);
         _rotatedAway = false;
         _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.SequentialScan);
         _fileFirstSeq = FirstSeq(path) ?? 0;
@@ -211,16 +212,14 @@ public sealed class TrailTail : IDisposable
     /// <summary>The next complete line of the open file, or null at the end of what is written (a partial line waits).</summary>
     private byte[]? ReadLine()
     {
+        var searched = _start;
         while (true)
         {
-            var buffered = _partial.GetBuffer().AsSpan(0, (int)_partial.Length);
-            var newline = buffered.IndexOf((byte)'\n');
+            var newline = _buffer.AsSpan(searched, _end - searched).IndexOf((byte)'\n');
             if (newline >= 0)
             {
-                var line = buffered[..newline].ToArray();
-                var rest = buffered[(newline + 1)..].ToArray();
-                _partial.SetLength(0);
-                _partial.Write(rest);
+                var line = _buffer.AsSpan(_start, searched + newline - _start).ToArray();
+                _start = searched + newline + 1;
                 if (_fileFirstSeq == 0)
                 {
                     _fileFirstSeq = SeqPrefix(line) ?? 0;
@@ -229,13 +228,23 @@ public sealed class TrailTail : IDisposable
                 return line;
             }
 
-            var read = _stream!.Read(_buffer, 0, _buffer.Length);
+            searched = _end;
+            if (_end == _buffer.Length)
+            {
+                // Keep only the unreturned part, at the front; grow when a single line fills the whole buffer.
+                var pending = _end - _start;
+                var target = pending == _buffer.Length ? new byte[_buffer.Length * 2] : _buffer;
+                Buffer.BlockCopy(_buffer, _start, target, 0, pending);
+                (_buffer, _start, _end, searched) = (target, 0, pending, pending);
+            }
+
+            var read = _stream!.Read(_buffer, _end, _buffer.Length - _end);
             if (read == 0)
             {
                 return null;
             }
 
-            _partial.Write(_buffer, 0, read);
+            _end += read;
         }
     }
 
