@@ -10,6 +10,7 @@ using Pdp.Server.Reviews;
 using Pdp.Server.ReviewPlane;
 using Pdp.Server.Admin;
 using Pdp.Server.Configuration;
+using Pdp.Server.Console;
 using Pdp.Server.Decisions;
 using Pdp.Server.Errors;
 using Pdp.Server.Hosting;
@@ -134,7 +135,11 @@ public static class PdpServer
         // AuthZEN (OpenID Authorization API 1.0) on its own listener, Pdp:AuthZen:Port: the listener and the
         // evaluator before the build, its endpoints (answering on that listener only) after. See AuthZen/.
         builder.AddAuthZen(settings);
+
+        // The reviewer console on its own listener, Pdp:Console:Port (needs Pdp:Review:Oidc). See Console/.
+        builder.AddConsole(settings);
         var app = builder.Build();
+        app.MapConsole();
         app.MapAuthZen();
         app.MapEnvoyAuthorization(settings.Envoy);
         app.MapGrpcService<DecisionGrpcService>();

@@ -44,6 +44,46 @@ public sealed class LocalReviewStoreTests
     }
 
     [Fact]
+    public async Task PendingAsync_SeveralGroups_OnlyTheseGroupsPendingSoonestExpiryFirstAndBounded()
+    {
+        var store = new LocalReviewStore(new CountingJournal(), 100);
+        var ct = TestContext.Current.CancellationToken;
+        var late = Facts(DecisionVerdict.RequireHuman) with { ApproverGroup = "G", ExpiresAt = DateTimeOffset.UtcNow.AddHours(2) };
+        var soon = Facts(DecisionVerdict.RequireHuman) with { ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(5) };
+        var other = Facts(DecisionVerdict.RequireHuman) with { ApproverGroup = "other" };
+        var settled = Facts(DecisionVerdict.RequireHuman);
+        foreach (var facts in new[] { late, soon, other, settled })
+        {
+            await store.AddAsync(facts, ct);
+        }
+
+        await store.ChangeAsync(settled.DecisionId, _ => ReviewChange.Expiry(DateTimeOffset.UtcNow), ct);
+
+        Assert.Equal([soon.DecisionId, late.DecisionId], (await store.PendingAsync(["g"], 10, ct)).Select(v => v.Decision.DecisionId));
+        Assert.Single(await store.PendingAsync(["g"], 1, ct));
+        Assert.Empty(await store.PendingAsync([], 10, ct));
+    }
+
+    [Fact]
+    public async Task Feed_NewReviewAndChange_EachPublishedUntilUnsubscribed()
+    {
+        var store = new LocalReviewStore(new CountingJournal(), 10);
+        var ct = TestContext.Current.CancellationToken;
+        var seen = new List<string>();
+        var subscription = store.Feed.Subscribe(seen.Add);
+        var review = Facts(DecisionVerdict.RequireHuman);
+
+        await store.AddAsync(Facts(DecisionVerdict.Allow), ct);
+        await store.AddAsync(review, ct);
+        await store.ChangeAsync(review.DecisionId, _ => ReviewChange.Expiry(DateTimeOffset.UtcNow), ct);
+        subscription.Dispose();
+        await store.AddAsync(Facts(DecisionVerdict.RequireHuman), ct);
+
+        Assert.Equal([review.DecisionId, review.DecisionId], seen);
+        Assert.Equal(0, store.Feed.Count);
+    }
+
+    [Fact]
     public async Task ChangeAsync_PlanReturnsNothing_RecordsNothing()
     {
         var journal = new CountingJournal();

@@ -19,6 +19,17 @@ namespace Pdp.Review.Postgres.Store;
 /// </summary>
 public sealed class PostgresReviewStore(NpgsqlDataSource dataSource, IReviewJournal journal, ReviewNotifications notifications, string instance, int recentCapacity, Action<string>? copyFailed = null) : IReviewStore
 {
+    // A reviewer's queue: the pending rows of their groups (compared ignoring case), soonest deadline first.
+    private const string PendingSql = """
+        SELECT d.decision::text, coalesce(array_agg(e.line ORDER BY e.seq) FILTER (WHERE e.seq IS NOT NULL), '{}')
+        FROM review_decisions d
+        LEFT JOIN review_events e ON e.decision_id = d.decision_id AND e.type <> 'decision'
+        WHERE d.state = 'pending' AND lower(d.approver_group) = ANY($1)
+        GROUP BY d.decision_id
+        ORDER BY min(d.expires_at) NULLS LAST, min(d.decided_at)
+        LIMIT $2
+        """;
+
     private readonly RecentDecisions _recent = new(recentCapacity);
     private volatile IReadOnlyDictionary<string, int> _pending = new Dictionary<string, int>();
     private volatile bool _reachable = true;
@@ -50,8 +61,44 @@ public sealed class PostgresReviewStore(NpgsqlDataSource dataSource, IReviewJour
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await InsertDecisionAsync(connection, transaction, decision, payload, cancellationToken).ConfigureAwait(false);
             await ReviewChain.AppendAsync(connection, transaction, Guid.Parse(decision.DecisionId), DecisionEventJson.Type, string.Empty, instance, payload, decision.DecidedAt, cancellationToken).ConfigureAwait(false);
+
+            // Reviewers' queues on every instance learn of the new review from the same notification a change sends.
+            await NotifyAsync(connection, transaction, decision.DecisionId, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return true;
+        }, Seen).ConfigureAwait(false);
+        notifications.Wake(decision.DecisionId);
+    }
+
+    /// <inheritdoc/>
+    public ReviewFeed Feed => notifications.Feed;
+
+    /// <inheritdoc/>
+    public async ValueTask<IReadOnlyList<ReviewView>> PendingAsync(IReadOnlyCollection<string> groups, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        if (groups.Count == 0)
+        {
+            return [];
+        }
+
+        // One round trip: the pending rows of these groups with their events, so the queue shows four-eyes progress
+        // without a query per row.
+        return await StoreFailures.GuardAsync("read of a review queue", async () =>
+        {
+            await using var command = dataSource.CreateCommand(PendingSql);
+            command.Parameters.Add(new() { Value = groups.Select(g => g.ToLowerInvariant()).Distinct().ToArray() });
+            command.Parameters.Add(new() { Value = limit });
+            var queue = new List<ReviewView>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var facts = DecisionEventJson.Read(JsonNode.Parse(reader.GetString(0))!.AsObject());
+                var (review, use) = Replay(facts, reader.GetFieldValue<string[]>(1));
+                queue.Add(new ReviewView(facts, review, use));
+            }
+
+            return (IReadOnlyList<ReviewView>)queue;
         }, Seen).ConfigureAwait(false);
     }
 
@@ -114,10 +161,7 @@ public sealed class PostgresReviewStore(NpgsqlDataSource dataSource, IReviewJour
             var (seq, _) = await ReviewChain.AppendAsync(connection, transaction, id, ReviewEventJson.TypeOf(change), change.Reviewer, instance, ReviewEventJson.Write(decisionId, change), change.At, cancellationToken).ConfigureAwait(false);
             var (review, use) = change.ApplyTo(current!.Review, current.ApprovalUse, seq);
             await UpdateAsync(connection, transaction, id, review, use, cancellationToken).ConfigureAwait(false);
-            await using (var notify = new NpgsqlCommand("SELECT pg_notify($1, $2)", connection, transaction) { Parameters = { new() { Value = ReviewNotifications.Channel }, new() { Value = decisionId } } })
-            {
-                await notify.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
+            await NotifyAsync(connection, transaction, decisionId, cancellationToken).ConfigureAwait(false);
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return new ReviewChangeResult(current with { Review = review, ApprovalUse = use }, change, seq);
@@ -199,6 +243,28 @@ public sealed class PostgresReviewStore(NpgsqlDataSource dataSource, IReviewJour
     }
 
     private void Seen(bool reachable) => _reachable = reachable;
+
+    private static async Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string decisionId, CancellationToken cancellationToken)
+    {
+        await using var notify = new NpgsqlCommand("SELECT pg_notify($1, $2)", connection, transaction) { Parameters = { new() { Value = ReviewNotifications.Channel }, new() { Value = decisionId } } };
+        await notify.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static (ReviewSnapshot Review, ApprovalUse? Use) Replay(DecisionFacts facts, IEnumerable<string> lines)
+    {
+        var review = ReviewSnapshot.Initial(facts.Verdict);
+        ApprovalUse? use = null;
+        foreach (var line in lines)
+        {
+            var record = ChainLine.Parse(line);
+            if (ReviewEventJson.Read(record.Type, record.Payload, record.Seq) is { } change)
+            {
+                (review, use) = change.ApplyTo(review, use, record.Seq);
+            }
+        }
+
+        return (review, use);
+    }
 
     private async Task CopyToJournalAsync(DecisionFacts decision, ReviewChange change)
     {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Pdp.Review.Store;
 
 namespace Pdp.Review.Postgres.Store;
 
@@ -18,6 +19,9 @@ public sealed partial class ReviewNotifications(NpgsqlDataSource dataSource, ILo
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
 
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _waiters = new(StringComparer.Ordinal);
+
+    /// <summary>Raised for every notification (and once, with an empty id, whenever some may have been missed).</summary>
+    public ReviewFeed Feed { get; } = new();
 
     /// <summary>True while the LISTEN connection is up.</summary>
     public bool Listening { get; private set; }
@@ -78,6 +82,12 @@ public sealed partial class ReviewNotifications(NpgsqlDataSource dataSource, ILo
     /// <summary>Wakes the watchers of one decision: called for each notification, and by the instance that changed it.</summary>
     public void Wake(string decisionId)
     {
+        WakeWatchers(decisionId);
+        Feed.Publish(decisionId);
+    }
+
+    private void WakeWatchers(string decisionId)
+    {
         if (_waiters.TryRemove(decisionId, out var waiter))
         {
             waiter.TrySetResult();
@@ -88,8 +98,10 @@ public sealed partial class ReviewNotifications(NpgsqlDataSource dataSource, ILo
     {
         foreach (var id in _waiters.Keys)
         {
-            Wake(id);
+            WakeWatchers(id);
         }
+
+        Feed.Publish(string.Empty);
     }
 
     [LoggerMessage(130, LogLevel.Warning, "Review notifications lost their connection ({Reason}); watchers re-read until it is back")]

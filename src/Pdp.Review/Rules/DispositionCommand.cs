@@ -4,11 +4,16 @@ namespace Pdp.Review.Rules;
 
 /// <summary>
 /// Who is recording a disposition, as the transport proved it: the workload's SPIFFE ID when it came over
-/// mTLS (null otherwise), and whether the caller was authenticated at all.
+/// mTLS (null otherwise), and whether the caller was authenticated at all. <paramref name="Console"/>: the server's own
+/// reviewer console, which records only for the reviewer a token proved, so the recorder allow-list (which says which
+/// <em>tools</em> may record) does not apply to it.
 /// </summary>
-public sealed record RecordingCaller(string? SpiffeId, bool Authenticated)
+public sealed record RecordingCaller(string? SpiffeId, bool Authenticated, bool Console = false)
 {
     public static readonly RecordingCaller Anonymous = new(null, false);
+
+    /// <summary>The reviewer console of this server (see <c>Pdp:Console</c>).</summary>
+    public static readonly RecordingCaller ReviewerConsole = new(null, true, Console: true);
 }
 
 /// <summary>

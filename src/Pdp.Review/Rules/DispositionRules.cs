@@ -133,7 +133,7 @@ public static class DispositionRules
             throw new ReviewRefusedException(RefusalKind.PermissionDenied, $"caller: {spiffe} requested this decision and cannot record its disposition");
         }
 
-        if (!recorders.MtlsRequired)
+        if (!recorders.MtlsRequired || caller.Console)
         {
             return;
         }

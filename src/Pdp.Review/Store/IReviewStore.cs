@@ -53,6 +53,15 @@ public interface IReviewStore
 
     /// <summary>Pending reviews per deciding policy, as last known (read at every metrics scrape: never blocks).</summary>
     IReadOnlyDictionary<string, int> PendingCounts();
+
+    /// <summary>
+    /// Pending reviews whose approver group is one of <paramref name="groups"/> (compared ignoring case), soonest
+    /// deadline first, at most <paramref name="limit"/>: a reviewer's queue.
+    /// </summary>
+    ValueTask<IReadOnlyList<ReviewView>> PendingAsync(IReadOnlyCollection<string> groups, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Every new require-human decision and every review change, whichever instance made it (for live queues).</summary>
+    ReviewFeed Feed { get; }
 }
 
 /// <summary>

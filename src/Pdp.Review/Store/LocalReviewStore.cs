@@ -26,6 +26,8 @@ public sealed class LocalReviewStore(IReviewJournal journal, int retain) : IRevi
 
     public int Count => Volatile.Read(ref _count);
 
+    public ReviewFeed Feed { get; } = new();
+
     public ValueTask AddAsync(DecisionFacts decision, CancellationToken cancellationToken)
     {
         Restore(decision);
@@ -46,6 +48,7 @@ public sealed class LocalReviewStore(IReviewJournal journal, int retain) : IRevi
         if (decision.Verdict == DecisionVerdict.RequireHuman)
         {
             _pending[decision.DecisionId] = entry;
+            Feed.Publish(decision.DecisionId);
         }
 
         _order.Enqueue(decision.DecisionId);
@@ -87,7 +90,9 @@ public sealed class LocalReviewStore(IReviewJournal journal, int retain) : IRevi
 
             // Once queued, a record is written whatever the caller does; so is the state change that follows it.
             var seq = await journal.RecordAsync(entry.Facts, change, CancellationToken.None).ConfigureAwait(false);
-            return new ReviewChangeResult(entry.Apply(change, seq), change, seq);
+            var result = new ReviewChangeResult(entry.Apply(change, seq), change, seq);
+            Feed.Publish(decisionId);
+            return result;
         }
         finally
         {
@@ -120,6 +125,20 @@ public sealed class LocalReviewStore(IReviewJournal journal, int retain) : IRevi
     {
         IReadOnlyList<string> due = [.. Pending().Where(e => e.Facts.ExpiresAt <= now).OrderBy(e => e.Facts.ExpiresAt).Take(limit).Select(e => e.Facts.DecisionId)];
         return ValueTask.FromResult(due);
+    }
+
+    public ValueTask<IReadOnlyList<ReviewView>> PendingAsync(IReadOnlyCollection<string> groups, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        var wanted = new HashSet<string>(groups, StringComparer.OrdinalIgnoreCase);
+        IReadOnlyList<ReviewView> queue = [.. Pending()
+            .Where(e => wanted.Contains(e.Facts.ApproverGroup))
+            .OrderBy(e => e.Facts.ExpiresAt ?? DateTimeOffset.MaxValue)
+            .ThenBy(e => e.Facts.DecidedAt)
+            .Take(limit)
+            .Select(e => e.View)
+            .Where(v => v.Review.State == ReviewState.Pending)];
+        return ValueTask.FromResult(queue);
     }
 
     public IReadOnlyDictionary<string, int> PendingCounts() =>

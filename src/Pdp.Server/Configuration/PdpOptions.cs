@@ -76,6 +76,9 @@ public sealed class PdpOptions
 
     /// <summary>The OpenID AuthZEN Authorization API listener (<c>Pdp:AuthZen</c>).</summary>
     public AuthZenOptions AuthZen { get; set; } = new();
+
+    /// <summary>The reviewer console (<c>Pdp:Console</c>); off unless its port is set.</summary>
+    public ConsoleOptions Console { get; set; } = new();
 }
 
 public sealed class ReviewOptions

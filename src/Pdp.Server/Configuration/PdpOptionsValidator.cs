@@ -123,6 +123,7 @@ public sealed class PdpOptionsValidator : IValidateOptions<PdpOptions>
 
         failures.AddRange(ToEvaluationOptions(options).Validate().Select(p => "Pdp:" + p));
         failures.AddRange(options.AuthZen.Validate(options));
+        failures.AddRange(options.Console.Validate(options));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
