@@ -46,6 +46,16 @@ public abstract class ReviewRulesTests : IAsyncLifetime
     protected virtual Task DisposeStoreAsync() => Task.CompletedTask;
 
     [Fact]
+    public async Task Metrics_WithoutOidc_SayReviewersAreUnverifiedAndWhichStoreIsOn()
+    {
+        var scrape = await MetricsScrape.TakeAsync(_server.Admin);
+
+        Assert.Equal(1, scrape.Value("pdp_reviewer_identity_mode", ("mode", "unverified")));
+        Assert.Single(scrape.Named("pdp_review_store_up"));
+        Assert.Equal(1, scrape.Series.Single(p => p.Key.StartsWith("pdp_review_store_up", StringComparison.Ordinal)).Value);
+    }
+
+    [Fact]
     public async Task RecordDisposition_ApproveWhileWatching_WatcherSeesPendingThenApprovedAndStreamEnds()
     {
         var decision = await DecideAsync("review.human");
