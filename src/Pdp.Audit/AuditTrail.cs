@@ -65,6 +65,7 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
         Pointer = opened.Pointer;
         _plan = opened.Plan;
         _trailId = opened.TrailId;
+        _lastPosition = opened.LastPosition;
         _state = state;
         _stateReady = state is null;
         _checkpointSeq = opened.Pointer?.Seq ?? 0;

@@ -82,8 +82,9 @@ internal sealed class Checkpointer : IDisposable
                 return;
             }
 
-            Interlocked.Exchange(ref _requested, 0);
+            // Requests while this one is written are this one: the next batch asks again if it is still due.
             await WriteOnceAsync().ConfigureAwait(false);
+            Interlocked.Exchange(ref _requested, 0);
         }
     }
 

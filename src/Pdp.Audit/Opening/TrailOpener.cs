@@ -5,7 +5,11 @@ using Pdp.Audit.Writing;
 namespace Pdp.Audit.Opening;
 
 /// <summary>What opening found: where the active file's good prefix ends, the segments, the checkpoint, the replay plan.</summary>
-internal sealed record OpenedTrail(long GoodLength, long NextRotation, FileContents? ActiveContents, RecoveryReport Report, List<Segment> Segments, CheckpointPointer? Pointer, string? TrailId, RecoveryPlan Plan);
+internal sealed record OpenedTrail(long GoodLength, long NextRotation, FileContents? ActiveContents, RecoveryReport Report, List<Segment> Segments, CheckpointPointer? Pointer, string? TrailId, RecoveryPlan Plan)
+{
+    /// <summary>Where the newest record is (the anchor the next checkpoint would have); null for an empty trail.</summary>
+    public RecordPosition? LastPosition { get; init; }
+}
 
 /// <summary>
 /// Verifies a trail on open. With a checkpoint pointer: the segments it lists are all there at their sizes, its state
@@ -28,9 +32,9 @@ internal static class TrailOpener
         {
             var files = TrailFiles.TrailOf(path);
             var scanner = new TrailScanner(files, startsTrail: true, activeFile: path);
-            var (torn, contents) = Scan(scanner, path, cancellationToken);
+            var (torn, contents, last) = Scan(scanner, path, cancellationToken);
             var trailId = files.Count > 0 && scanner.RecordsChecked > 0 ? contents.GetValueOrDefault(files[0])?.FirstHash : null;
-            return Finish(path, rotated, [], scanner, torn, contents, null, trailId, new RecoveryPlan(files, null, null, path, scanner.LastSeq), null);
+            return Finish(path, rotated, [], scanner, torn, contents, null, trailId, new RecoveryPlan(files, null, null, path, scanner.LastSeq), null, last);
         }
 
         return Anchored(path, rotated, pointer, cancellationToken);
@@ -115,7 +119,7 @@ internal static class TrailOpener
                 return pointer.Mismatch(record);
             },
         };
-        var (torn, contents) = Scan(scanner, path, cancellationToken);
+        var (torn, contents, last) = Scan(scanner, path, cancellationToken);
         if (!reached)
         {
             throw new AuditTrailCorruptException($"the trail '{path}' ends at seq {scanner.LastSeq}, before the checkpoint at seq {pointer.Seq} that '{CheckpointFiles.PointerPath(path)}' names: records were cut from the trail");
@@ -123,12 +127,13 @@ internal static class TrailOpener
 
         var recovery = new CheckpointRecovery(pointer.Seq, checkpoint.Anchor.Seq, checkpoint.State.Entries, scanner.RecordsChecked);
         var plan = new RecoveryPlan(files, start, statePath, path, scanner.LastSeq);
-        return Finish(path, rotated, checkpoint.Segments, scanner, torn, contents, pointer, checkpoint.TrailId, plan, recovery);
+        return Finish(path, rotated, checkpoint.Segments, scanner, torn, contents, pointer, checkpoint.TrailId, plan, recovery, last);
     }
 
-    private static (TruncatedTail? Torn, Dictionary<string, FileContents> Contents) Scan(TrailScanner scanner, string path, CancellationToken cancellationToken)
+    private static (TruncatedTail? Torn, Dictionary<string, FileContents> Contents, (string File, long Offset, long Line, AuditRecord Record)? Last) Scan(TrailScanner scanner, string path, CancellationToken cancellationToken)
     {
         TruncatedTail? torn = null;
+        (string, long, long, AuditRecord)? last = null;
         var contents = new Dictionary<string, FileContents>(StringComparer.Ordinal);
         foreach (var item in scanner.Scan())
         {
@@ -142,6 +147,7 @@ internal static class TrailOpener
                     break;
                 default:
                     var record = item.Record!;
+                    last = (item.File, item.Line.Offset, item.Line.Number, record);
                     contents[item.File] = contents.TryGetValue(item.File, out var c)
                         ? c with { Lines = item.Line.Number, LastSeq = record.Seq }
                         : item.Line.Number == 1
@@ -151,7 +157,7 @@ internal static class TrailOpener
             }
         }
 
-        return (torn, contents);
+        return (torn, contents, last);
     }
 
     private static FileContents FromFirstLine(string file, long lines, long lastSeq)
@@ -170,7 +176,8 @@ internal static class TrailOpener
         CheckpointPointer? pointer,
         string? trailId,
         RecoveryPlan plan,
-        CheckpointRecovery? checkpoint)
+        CheckpointRecovery? checkpoint,
+        (string File, long Offset, long Line, AuditRecord Record)? last)
     {
         var segments = new List<Segment>();
         foreach (var (number, file) in rotated)
@@ -205,6 +212,13 @@ internal static class TrailOpener
 
         var nextRotation = rotated.Count > 0 ? rotated[^1].Number + 1 : 1;
         var report = new RecoveryReport(scanner.FilesOpened, scanner.RecordsChecked, scanner.LastSeq, scanner.LastHash, torn) { Checkpoint = checkpoint };
-        return new OpenedTrail(goodLength, nextRotation, contents.GetValueOrDefault(path), report, segments, pointer, trailId, plan);
+        RecordPosition? lastPosition = null;
+        if (last is var (lastFile, offset, line, record))
+        {
+            var number = string.Equals(lastFile, path, StringComparison.Ordinal) ? nextRotation : rotated.First(r => r.Path == lastFile).Number;
+            lastPosition = new RecordPosition(record.Seq, record.Hash, number, offset, line);
+        }
+
+        return new OpenedTrail(goodLength, nextRotation, contents.GetValueOrDefault(path), report, segments, pointer, trailId, plan) { LastPosition = lastPosition };
     }
 }
