@@ -115,6 +115,9 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
     /// <summary>Checkpoints that failed since open (the previous one stays in force); for metrics and alerts.</summary>
     public long CheckpointFailures => _checkpointer?.Failures ?? 0;
 
+    /// <summary>Why the last failed checkpoint failed; null when none has.</summary>
+    public Exception? LastCheckpointError => _checkpointer?.LastError;
+
     /// <summary>Seq of the newest checkpoint record; 0 before the first.</summary>
     public long CheckpointSeq => Interlocked.Read(ref _checkpointSeq);
 

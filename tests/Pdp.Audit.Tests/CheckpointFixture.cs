@@ -33,7 +33,20 @@ public abstract class CheckpointFixture : TrailFixture
         [.. Directory.GetFiles(Dir, "audit.0*.jsonl").Order(StringComparer.Ordinal)];
 
     protected long TrailBytes() =>
-        Directory.GetFiles(Dir, "audit*.jsonl").Where(static f => !f.Contains(".state.", StringComparison.Ordinal)).Sum(static f => new FileInfo(f).Length);
+        Directory.GetFiles(Dir, "audit*.jsonl").Where(static f => !f.Contains(".state.", StringComparison.Ordinal)).Sum(static f => SizeOf(f));
+
+    private static long SizeOf(string file)
+    {
+        try
+        {
+            return new FileInfo(file).Length;
+        }
+        catch (FileNotFoundException)
+        {
+            // Removed by retention between the listing and the look.
+            return 0;
+        }
+    }
 
     /// <summary>Keeps the newest few records: enough to see that a checkpoint's state comes back in order.</summary>
     protected sealed class KeepNewest(int keep) : ITrailState

@@ -99,10 +99,11 @@ public sealed class CheckpointTests : CheckpointFixture
                 break;
         }
 
+        var expected = Pdp.Audit.Checkpoints.CheckpointPointer.TryRead(ActivePath)!.Seq;
         var (reopened, recovered, _) = await OpenWithState(options);
-        await using var _ = reopened;
-        Assert.Equal(Pdp.Audit.Checkpoints.CheckpointPointer.TryRead(ActivePath)!.Seq, reopened.Recovery.Checkpoint!.CheckpointSeq);
+        Assert.Equal(expected, reopened.Recovery.Checkpoint!.CheckpointSeq);
         Assert.True(reopened.LastSeq >= receipts[^1].Seq);
+        await reopened.DisposeAsync().AsTask().WaitAsync(Timeout, Ct);
         Assert.Equal(receipts[^1].Hash, AuditTrailReader.Read(ActivePath).Single(r => r.Seq == receipts[^1].Seq).Hash);
         Assert.Equal(500 + 39, recovered.Last(static r => r.Type == "decision").Payload["n"]!.GetValue<int>());
     }

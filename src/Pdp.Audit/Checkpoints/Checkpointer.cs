@@ -31,6 +31,9 @@ internal sealed class Checkpointer : IDisposable
 
     public long EveryRecords => _options.EveryRecords;
 
+    /// <summary>Why the last failed checkpoint failed, for the log.</summary>
+    public Exception? LastError { get; private set; }
+
     public long Written => Interlocked.Read(ref _written);
 
     public long Failures => Interlocked.Read(ref _failures);
@@ -85,6 +88,10 @@ internal sealed class Checkpointer : IDisposable
             // Requests while this one is written are this one: the next batch asks again if it is still due.
             await WriteOnceAsync().ConfigureAwait(false);
             Interlocked.Exchange(ref _requested, 0);
+            if (_trail.LastSeq - _trail.CheckpointSeq >= _options.EveryRecords)
+            {
+                Request();
+            }
         }
     }
 
@@ -98,8 +105,9 @@ internal sealed class Checkpointer : IDisposable
                 Interlocked.Increment(ref _written);
             }
         }
-        catch (Exception)
+        catch (Exception e)
         {
+            LastError = e;
             // Deliberately broad: a failed checkpoint costs a longer start-up, never a record; the next one tries again.
             Interlocked.Increment(ref _failures);
         }
