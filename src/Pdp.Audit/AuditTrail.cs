@@ -44,6 +44,7 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
     private RecordPosition? _lastPosition;
     private string? _trailId;
     private long _checkpointSeq;
+    private long _coveredSeq;
     private bool _stateReady;
     private bool _stateBroken;
     private long _batchCount;
@@ -69,6 +70,7 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
         _state = state;
         _stateReady = state is null;
         _checkpointSeq = opened.Pointer?.Seq ?? 0;
+        _coveredSeq = opened.Pointer?.Payload.Anchor.Seq ?? 0;
         _lastSeq = Recovery.LastSeq;
         _lastHash = Recovery.LastHash;
         _queue = Channel.CreateBounded<PendingAppend>(new BoundedChannelOptions(options.QueueCapacity)
@@ -120,6 +122,19 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
 
     /// <summary>Seq of the newest checkpoint record; 0 before the first.</summary>
     public long CheckpointSeq => Interlocked.Read(ref _checkpointSeq);
+
+    /// <summary>
+    /// Records the newest checkpoint does not cover: those after its anchor, except the checkpoint record itself
+    /// when it is the only one. What the next start-up would verify and replay.
+    /// </summary>
+    public long RecordsSinceCheckpoint
+    {
+        get
+        {
+            var since = LastSeq - Interlocked.Read(ref _coveredSeq);
+            return since == 1 && LastSeq == CheckpointSeq ? 0 : since;
+        }
+    }
 
     /// <summary>fsyncs of trail files so far; under concurrent load it stays well below the record count (group commit).</summary>
     public long FsyncCount => _file.FsyncCount;
@@ -182,9 +197,9 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
     {
         if (_plan.StatePath is { } statePath)
         {
-            foreach (var record in StateFile.Read(statePath))
+            foreach (var (record, payload) in StateFile.Read(statePath))
             {
-                _state?.Observe(record.Seq, record.Type, CanonicalJson.Serialize(record.Payload));
+                _state?.Observe(record.Seq, record.Type, payload.Span);
                 yield return record;
             }
         }
@@ -430,9 +445,8 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
             return;
         }
 
-        var since = LastSeq - CheckpointSeq;
-        var due = since >= _checkpointer.EveryRecords
-            || (afterOpen && LastSeq > 0 && (Pointer is null || since > 1));
+        var since = RecordsSinceCheckpoint;
+        var due = since >= _checkpointer.EveryRecords || (afterOpen && since > 0);
         if (due)
         {
             _checkpointer.Request();
@@ -447,7 +461,7 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
     {
         lock (_fileLock)
         {
-            if (_lastPosition is not { } anchor || !_stateReady || _stateBroken || anchor.Seq == Interlocked.Read(ref _checkpointSeq) || _trailId is null)
+            if (_lastPosition is not { } anchor || !_stateReady || _stateBroken || RecordsSinceCheckpoint == 0 || _trailId is null)
             {
                 return null;
             }
@@ -472,6 +486,7 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
         {
             Pointer = pointer;
             Interlocked.Exchange(ref _checkpointSeq, pointer.Seq);
+            Interlocked.Exchange(ref _coveredSeq, pointer.Payload.Anchor.Seq);
         }
     }
 

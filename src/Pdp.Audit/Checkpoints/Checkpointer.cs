@@ -66,7 +66,7 @@ internal sealed class Checkpointer : IDisposable
 
     private void OnTimer()
     {
-        if (_trail.LastSeq > _trail.CheckpointSeq)
+        if (_trail.RecordsSinceCheckpoint > 0)
         {
             Request();
         }
@@ -88,7 +88,7 @@ internal sealed class Checkpointer : IDisposable
             // Requests while this one is written are this one: the next batch asks again if it is still due.
             await WriteOnceAsync().ConfigureAwait(false);
             Interlocked.Exchange(ref _requested, 0);
-            if (_trail.LastSeq - _trail.CheckpointSeq >= _options.EveryRecords)
+            if (_trail.RecordsSinceCheckpoint >= _options.EveryRecords)
             {
                 Request();
             }

@@ -67,15 +67,43 @@ internal static class StateFile
             : $"the state file '{path}' does not match the checkpoint at seq {checkpointSeq} (sha256 {hash[..12]}…, recorded {expected.Sha256[..Math.Min(12, expected.Sha256.Length)]}…): it was changed or replaced";
     }
 
-    /// <summary>The kept records, oldest first, as records of their own (no time or hashes: the state file seals them).</summary>
-    public static IEnumerable<AuditRecord> Read(string path)
+    /// <summary>
+    /// The kept records, oldest first, as records of their own (no time or hashes: the state file seals them), each with
+    /// its canonical payload bytes as written, so they need not be serialised again.
+    /// </summary>
+    public static IEnumerable<(AuditRecord Record, ReadOnlyMemory<byte> CanonicalPayload)> Read(string path)
     {
         foreach (var line in LineReader.Read(path).Skip(1))
         {
-            var json = JsonNode.Parse(line.Bytes)!.AsObject();
-            var payload = json["payload"]!.AsObject();
-            json.Remove("payload");
-            yield return new AuditRecord(json["seq"]!.GetValue<long>(), default, json["type"]!.GetValue<string>(), payload, string.Empty, string.Empty);
+            // {"seq":N,"type":"…","payload":{…}}: the payload runs from its value's first byte to the closing brace.
+            var reader = new Utf8JsonReader(line.Bytes);
+            long seq = 0;
+            var type = string.Empty;
+            var start = -1;
+            reader.Read();
+            while (start < 0 && reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString();
+                reader.Read();
+                switch (name)
+                {
+                    case "seq":
+                        seq = reader.GetInt64();
+                        break;
+                    case "type":
+                        type = reader.GetString()!;
+                        break;
+                    case "payload":
+                        start = (int)reader.TokenStartIndex;
+                        break;
+                    default:
+                        reader.Skip();
+                        break;
+                }
+            }
+
+            var payload = new ReadOnlyMemory<byte>(line.Bytes, start, line.Bytes.Length - 1 - start);
+            yield return (new AuditRecord(seq, default, type, JsonNode.Parse(payload.Span)!.AsObject(), string.Empty, string.Empty), payload);
         }
     }
 

@@ -45,15 +45,15 @@ public sealed class ReviewTrailState : ITrailState
     {
         if (type == DecisionEventJson.Type)
         {
-            var facts = DecisionEventJson.Read(JsonNode.Parse(canonicalPayload)!.AsObject());
-            if (_items.ContainsKey(facts.DecisionId))
+            var head = DecisionHead.Read(canonicalPayload);
+            if (_items.ContainsKey(head.DecisionId))
             {
                 return;
             }
 
-            var item = new Item(facts.DecisionId, new TrailStateEntry(seq, type, canonicalPayload.ToArray()), facts.DecidedAt, facts.RequestId.Length > 0 && facts.RequestDigest.Length > 0)
+            var item = new Item(head.DecisionId, new TrailStateEntry(seq, type, canonicalPayload.ToArray()), head.DecidedAt, head.HasRequest)
             {
-                Review = ReviewSnapshot.Initial(facts.Verdict),
+                Review = ReviewSnapshot.Initial(head.Verdict),
             };
             _items.Add(item.Id, item);
             _order.Enqueue(item);
@@ -105,14 +105,15 @@ public sealed class ReviewTrailState : ITrailState
                 continue;
             }
 
-            var inWindow = oldest.HasRequest && oldest.DecidedAt + _window > now && _windowEntries <= _maxWindowEntries;
-            if (_items.Count <= _retain || inWindow)
+            if (_items.Count <= _retain)
             {
                 return;
             }
 
+            // Still in the idempotency window, or a pending review: kept, looked at again later.
+            var inWindow = oldest.HasRequest && oldest.DecidedAt + _window > now && _windowEntries <= _maxWindowEntries;
             _order.Dequeue();
-            if (_retain > 0 && oldest.Review.State == ReviewState.Pending)
+            if (inWindow || (_retain > 0 && oldest.Review.State == ReviewState.Pending))
             {
                 _order.Enqueue(oldest);
                 continue;

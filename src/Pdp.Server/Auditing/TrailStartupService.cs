@@ -23,7 +23,9 @@ public sealed class TrailStartupService(
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        var started = time.GetTimestamp();
         var trail = await host.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var opened = time.GetElapsedTime(started);
         if (trail.Recovery.TruncatedTail is { } torn)
         {
             ServerLog.TrailTailRepaired(logger, torn.File, torn.Line, torn.BytesCut, torn.Reason);
@@ -33,7 +35,7 @@ public sealed class TrailStartupService(
         var (decisions, dispositions) = TrailReplayer.Replay(trail.ReadRecovered(), store as LocalReviewStore, idempotency, time.GetUtcNow());
         if (trail.Recovery.Checkpoint is { } checkpoint)
         {
-            ServerLog.TrailResumed(logger, trail.ActivePath, checkpoint.CheckpointSeq, checkpoint.StateEntries, checkpoint.RecordsAfterAnchor);
+            ServerLog.TrailResumed(logger, trail.ActivePath, checkpoint.CheckpointSeq, checkpoint.StateEntries, checkpoint.RecordsAfterAnchor, (long)opened.TotalMilliseconds, (long)time.GetElapsedTime(started).TotalMilliseconds);
         }
 
         ServerLog.TrailReplayed(logger, trail.ActivePath, trail.Recovery.RecordsRead, decisions, dispositions, store.PendingCounts().Values.Sum());

@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Pdp.Audit;
+using Pdp.Audit.Checkpoints;
+using Pdp.Review.Checkpoints;
+using Pdp.Review.Events;
+
+namespace Pdp.Cli.Generate;
+
+/// <summary>
+/// Writes a synthetic trail for start-up and retention benchmarks: decisions in the server's record shape (one in 50
+/// sent to a human, some settled, some expired; 15% with a request id), one every 10 ms of generated time ending now,
+/// checkpointed as the server would checkpoint it, so the server starts on it as on its own trail.
+/// </summary>
+internal sealed class TrailGenerator(string path, long records, long maxFileBytes, long checkpointEvery)
+{
+    private const int InFlight = 2048;
+
+    public async Task<AuditTrail> WriteAsync(TextWriter progress, CancellationToken cancellationToken)
+    {
+        var clock = new GeneratedClock(DateTimeOffset.UtcNow - TimeSpan.FromMilliseconds(10 * records));
+        var options = new AuditTrailOptions
+        {
+            Path = path,
+            Durability = AuditDurability.Buffered,
+            MaxFileBytes = maxFileBytes,
+            MaxBatch = 4096,
+            Checkpoints = new CheckpointOptions { EveryRecords = checkpointEvery, Interval = TimeSpan.FromDays(1) },
+        };
+
+        // The server's defaults: 20 000 decisions kept, a 600 s idempotency window of at most 100 000 entries.
+        var state = new ReviewTrailState(20_000, TimeSpan.FromSeconds(600), 100_000, clock);
+        var trail = await AuditTrail.OpenAsync(options, state, clock, cancellationToken).ConfigureAwait(false);
+        foreach (var _ in trail.ReadRecovered())
+        {
+            // Only feeds the state when appending to an existing trail.
+        }
+
+        var pending = new List<Task>(InFlight);
+        for (long i = 1; i <= records; i++)
+        {
+            clock.Now += TimeSpan.FromMilliseconds(10);
+            var (type, payload) = Record(i, clock.Now);
+            pending.Add(trail.AppendAsync(type, payload, cancellationToken).AsTask());
+            if (pending.Count == InFlight)
+            {
+                await Task.WhenAll(pending).ConfigureAwait(false);
+                pending.Clear();
+            }
+
+            if (i % 1_000_000 == 0)
+            {
+                await progress.WriteLineAsync($"{i.ToString("N0", CultureInfo.InvariantCulture)} records").ConfigureAwait(false);
+            }
+        }
+
+        await Task.WhenAll(pending).ConfigureAwait(false);
+        return trail;
+    }
+
+    private static (string Type, JsonObject Payload) Record(long i, DateTimeOffset at)
+    {
+        var decisionId = $"gen-{i:D12}";
+        if (i % 100 == 51)
+        {
+            // Settles the require-human decision made one record earlier.
+            return (ReviewEventJson.ExpiryType, new JsonObject { ["decision_id"] = $"gen-{i - 1:D12}", ["expired_at"] = EventTime.Format(at) });
+        }
+
+        var human = i % 50 == 0;
+        var withRequest = i % 7 == 0;
+        var input = new JsonObject
+        {
+            ["agent"] = new JsonObject { ["id"] = $"agent-{i % 97}", ["on_behalf_of"] = $"user-{i % 1013}" },
+            ["action"] = new JsonObject
+            {
+                ["type"] = human ? "prod.deploy" : "ticket.read",
+                ["target"] = $"svc-{i % 4099}",
+                ["parameters"] = new JsonObject { ["environment"] = i % 3 == 0 ? "production" : "staging", ["reason"] = "generated for the start-up benchmark" },
+            },
+            ["context"] = new JsonObject { ["incident"] = i % 11 == 0, ["ticket"] = $"T-{i % 100_003}" },
+        };
+        if (withRequest)
+        {
+            input["request_id"] = $"req-{i}";
+        }
+
+        var response = new JsonObject
+        {
+            ["decision_id"] = decisionId,
+            ["verdict"] = human ? "VERDICT_REQUIRE_HUMAN" : "VERDICT_ALLOW",
+            ["reasons"] = new JsonArray(new JsonObject { ["policy_id"] = human ? "prod-deploy" : "read-only", ["message"] = human ? "production deploys need a human" : "reads are allowed" }),
+            ["control_owner"] = "platform-team",
+            ["policy_revision"] = "generated",
+        };
+        if (human)
+        {
+            response["review"] = new JsonObject { ["approver_group"] = "sre", ["expires_at"] = EventTime.FormatProtobuf(at + TimeSpan.FromHours(1)), ["min_approvals"] = 1 };
+        }
+
+        return (DecisionEventJson.Type, new JsonObject
+        {
+            ["decision_id"] = decisionId,
+            ["decided_at"] = EventTime.Format(at),
+            ["input"] = input,
+            ["response"] = response,
+            ["approver_group"] = "sre",
+            ["action_digest"] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            ["request_digest"] = withRequest ? "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210" : string.Empty,
+            ["deciding_policy"] = human ? "prod-deploy" : "read-only",
+            ["outcomes"] = new JsonArray(new JsonObject { ["policy_id"] = human ? "prod-deploy" : "read-only", ["verdict"] = human ? "require_human" : "allow", ["error"] = null }),
+        });
+    }
+
+    /// <summary>Generated time: records are stamped as if written at 100 per second, ending about now.</summary>
+    private sealed class GeneratedClock(DateTimeOffset start) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = start;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+}
