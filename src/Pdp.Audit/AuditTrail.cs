@@ -120,6 +120,9 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
     /// <summary>Why the last failed checkpoint failed; null when none has.</summary>
     public Exception? LastCheckpointError => _checkpointer?.LastError;
 
+    /// <summary>Seq of the newest checkpoint written since open whose retention is done as well.</summary>
+    internal long CompletedCheckpointSeq => _checkpointer?.CompletedSeq ?? 0;
+
     /// <summary>Seq of the newest checkpoint record; 0 before the first.</summary>
     public long CheckpointSeq => Interlocked.Read(ref _checkpointSeq);
 

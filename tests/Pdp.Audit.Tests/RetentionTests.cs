@@ -27,7 +27,7 @@ public sealed class RetentionTests : CheckpointFixture
             // Measured once the checkpoint covering the round is written: between checkpoints the trail grows by
             // what is written meanwhile, which under real load is a fraction of a 64 MiB segment.
             var last = receipts.Max(static r => r.Seq);
-            await CheckpointTests.WaitFor(() => trail.CheckpointSeq > last);
+            await CheckpointTests.WaitFor(() => trail.CompletedCheckpointSeq > last);
             settled = Math.Max(settled, TrailBytes());
         }
 

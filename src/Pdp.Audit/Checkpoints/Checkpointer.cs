@@ -19,6 +19,7 @@ internal sealed class Checkpointer : IDisposable
     private int _requested;
     private long _written;
     private long _failures;
+    private long _completedSeq;
 
     public Checkpointer(AuditTrail trail, CheckpointOptions options, TimeProvider time)
     {
@@ -37,6 +38,9 @@ internal sealed class Checkpointer : IDisposable
     public long Written => Interlocked.Read(ref _written);
 
     public long Failures => Interlocked.Read(ref _failures);
+
+    /// <summary>Seq of the newest checkpoint whose retention and clean-up are done too.</summary>
+    public long CompletedSeq => Interlocked.Read(ref _completedSeq);
 
     /// <summary>Asks for a checkpoint soon; requests while one is pending are one request.</summary>
     public void Request()
@@ -129,6 +133,8 @@ internal sealed class Checkpointer : IDisposable
         var previous = _trail.Pointer;
         var pointer = new CheckpointPointer(receipt.Seq, receipt.Hash, canonical);
         pointer.Write(active);
+
+        // At once: the state-file clean-up below must keep what the pointer on disk names, even if retention fails.
         _trail.CheckpointWritten(pointer);
         if (_options.Retention is { } retention && drop.Count > 0)
         {
@@ -147,5 +153,7 @@ internal sealed class Checkpointer : IDisposable
         {
             File.Delete(file);
         }
+
+        Interlocked.Exchange(ref _completedSeq, pointer.Seq);
     }
 }
