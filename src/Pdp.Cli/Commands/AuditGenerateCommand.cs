@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Pdp.Cli.Generate;
+using Pdp.Review.Generation;
 
 namespace Pdp.Cli.Commands;
 

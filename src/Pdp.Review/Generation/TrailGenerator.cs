@@ -5,19 +5,23 @@ using Pdp.Audit.Checkpoints;
 using Pdp.Review.Checkpoints;
 using Pdp.Review.Events;
 
-namespace Pdp.Cli.Generate;
+namespace Pdp.Review.Generation;
 
 /// <summary>
 /// Writes a synthetic trail for start-up and retention benchmarks: decisions in the server's record shape (one in 50
 /// sent to a human, some settled, some expired; 15% with a request id), one every 10 ms of generated time ending now,
-/// checkpointed as the server would checkpoint it, so the server starts on it as on its own trail.
+/// checkpointed as the server would checkpoint it, so the server starts on it as on its own trail. Decision
+/// <see cref="Id"/>(N) goes to a human when N is a multiple of 50, and expires at N + 1 when
+/// N ends in 50: the one at every multiple of 100 stays pending.
 /// </summary>
-internal sealed class TrailGenerator(string path, long records, long maxFileBytes, long checkpointEvery)
+public sealed class TrailGenerator(string path, long records, long maxFileBytes, long checkpointEvery)
 {
     private const int InFlight = 2048;
 
+    /// <summary>Writes the records and returns the trail still open (disposing it writes the final checkpoint).</summary>
     public async Task<AuditTrail> WriteAsync(TextWriter progress, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(progress);
         var clock = new GeneratedClock(DateTimeOffset.UtcNow - TimeSpan.FromMilliseconds(10 * records));
         var options = new AuditTrailOptions
         {
@@ -60,11 +64,11 @@ internal sealed class TrailGenerator(string path, long records, long maxFileByte
 
     private static (string Type, JsonObject Payload) Record(long i, DateTimeOffset at)
     {
-        var decisionId = $"gen-{i:D12}";
+        var decisionId = Id(i);
         if (i % 100 == 51)
         {
             // Settles the require-human decision made one record earlier.
-            return (ReviewEventJson.ExpiryType, new JsonObject { ["decision_id"] = $"gen-{i - 1:D12}", ["expired_at"] = EventTime.Format(at) });
+            return (ReviewEventJson.ExpiryType, new JsonObject { ["decision_id"] = Id(i - 1), ["expired_at"] = EventTime.Format(at) });
         }
 
         var human = i % 50 == 0;
@@ -111,6 +115,9 @@ internal sealed class TrailGenerator(string path, long records, long maxFileByte
             ["outcomes"] = new JsonArray(new JsonObject { ["policy_id"] = human ? "prod-deploy" : "read-only", ["verdict"] = human ? "require_human" : "allow", ["error"] = null }),
         });
     }
+
+    /// <summary>The id of generated decision <paramref name="n"/>: a GUID, as the server's ids are, with n in its last group.</summary>
+    public static string Id(long n) => $"00000000-0000-4000-8000-{n:D12}";
 
     /// <summary>Generated time: records are stamped as if written at 100 per second, ending about now.</summary>
     private sealed class GeneratedClock(DateTimeOffset start) : TimeProvider
