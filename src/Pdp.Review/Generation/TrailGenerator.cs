@@ -12,11 +12,15 @@ namespace Pdp.Review.Generation;
 /// sent to a human, some settled, some expired; 15% with a request id), one every 10 ms of generated time ending now,
 /// checkpointed as the server would checkpoint it, so the server starts on it as on its own trail. Decision
 /// <see cref="Id"/>(N) goes to a human when N is a multiple of 50, and expires at N + 1 when
-/// N ends in 50: the one at every multiple of 100 stays pending.
+/// N ends in 50; the one at every multiple of 100 expires too unless it is in the last hour (360 000 records), where it
+/// stays pending, as reviews (one hour) would on a live server.
 /// </summary>
 public sealed class TrailGenerator(string path, long records, long maxFileBytes, long checkpointEvery)
 {
     private const int InFlight = 2048;
+
+    /// <summary>Records in the last hour of generated time: reviews last an hour, so only those can still be pending.</summary>
+    private const long PendingWindow = 360_000;
 
     /// <summary>Writes the records and returns the trail still open (disposing it writes the final checkpoint).</summary>
     public async Task<AuditTrail> WriteAsync(TextWriter progress, CancellationToken cancellationToken)
@@ -62,12 +66,12 @@ public sealed class TrailGenerator(string path, long records, long maxFileBytes,
         return trail;
     }
 
-    private static (string Type, JsonObject Payload) Record(long i, DateTimeOffset at)
+    private (string Type, JsonObject Payload) Record(long i, DateTimeOffset at)
     {
         var decisionId = Id(i);
-        if (i % 100 == 51)
+        if (i % 100 == 51 || (i % 100 == 1 && i < records - PendingWindow))
         {
-            // Settles the require-human decision made one record earlier.
+            // Settles the require-human decision made one record earlier, as the expiry sweep would have.
             return (ReviewEventJson.ExpiryType, new JsonObject { ["decision_id"] = Id(i - 1), ["expired_at"] = EventTime.Format(at) });
         }
 
