@@ -80,8 +80,8 @@ public sealed class FleetRecoveryTests
         var approvals = await fleet.ScalarAsync("SELECT count(*) FROM review_events WHERE type = 'disposition' AND instance = 'b'");
         Assert.Equal(disposed.Count, approvals);
         var last = AuditTrailReader.Read(fleet.AuditPath("a")).Last();
-        await Fleet.EventuallyAsync(async () => await fleet.ScalarAsync("SELECT last_seq FROM fleet_trails") >= last.Seq, "the trail position reached the last record");
-        Assert.Equal(last.Hash, (await fleet.ListAsync("SELECT last_hash FROM fleet_trails WHERE last_seq = $1", r => r.GetString(0), last.Seq)).Single());
+        await Fleet.EventuallyAsync(async () => await fleet.ScalarAsync("SELECT last_seq FROM fleet_trails WHERE instance = 'a'") >= last.Seq, "the trail position reached the last record");
+        Assert.Equal(last.Hash, (await fleet.ListAsync("SELECT last_hash FROM fleet_trails WHERE instance = 'a' AND last_seq = $1", r => r.GetString(0), last.Seq)).Single());
     }
 
     [Fact]
