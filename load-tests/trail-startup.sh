@@ -3,6 +3,7 @@
 # generated trail of N records (`pdp audit generate`, checkpointed as the server checkpoints). Shipped policies,
 # Release build, loopback only. The generated trail is kept in $PDP_BENCH_TRAIL_DIR (default /tmp/pdp-trail-N) and
 # reused by later runs: each start adds a policy_load and a checkpoint record.
+# Extra server arguments (e.g. --Pdp:Review:RetainDecisions=1000) go in $PDP_BENCH_SERVER_ARGS.
 #   load-tests/trail-startup.sh [records] [runs]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +24,7 @@ start_once() {
   local start end pid
   start=$(date +%s%N)
   dotnet src/Pdp.Server/bin/Release/net10.0/Pdp.Server.dll --Pdp:PolicyDir=policies --Pdp:Audit:Path="$dir/audit.jsonl" \
-    --Pdp:GrpcPort="$grpc" --Pdp:AdminPort="$admin" --Pdp:AuthZen:Port=0 --Pdp:Reload:Watch=false >"$log" 2>&1 &
+    --Pdp:GrpcPort="$grpc" --Pdp:AdminPort="$admin" --Pdp:AuthZen:Port=0 --Pdp:Reload:Watch=false ${PDP_BENCH_SERVER_ARGS:-} >"$log" 2>&1 &
   pid=$!
   until curl -fs "http://127.0.0.1:$admin/readyz" >/dev/null 2>&1; do
     kill -0 "$pid" 2>/dev/null || { cat "$log"; exit 1; }
