@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using Pdp.Audit.Checkpoints;
 using Pdp.Audit.Format;
+using Pdp.Audit.Opening;
 using Pdp.Audit.Writing;
 
 namespace Pdp.Audit;
@@ -33,22 +35,44 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
     private readonly List<AuditReceipt> _segmentReceipts = [];
     private readonly Task _writer;
     private readonly Lazy<Task> _disposal;
+    private readonly ITrailState? _state;
+    private readonly List<Segment> _segments;
+    private readonly RecoveryPlan _plan;
+    private readonly Checkpointer? _checkpointer;
     private long _lastSeq;
     private string _lastHash;
+    private RecordPosition? _lastPosition;
+    private string? _trailId;
+    private long _checkpointSeq;
+    private long _coveredSeq;
+    private bool _stateReady;
+    private bool _stateBroken;
     private long _batchCount;
     private long _failureCount;
     private int _disposed;
     private bool _closed;
 
-    private AuditTrail(AuditTrailOptions options, TimeProvider time, FileStream writerLock, ActiveFile file, RecoveryReport recovery)
+    private AuditTrail(AuditTrailOptions options, TimeProvider time, FileStream writerLock, Func<string, FileStream> openFile, OpenedTrail opened, ITrailState? state)
     {
         _options = options;
         _time = time;
         _writerLock = writerLock;
-        _file = file;
-        Recovery = recovery;
-        _lastSeq = recovery.LastSeq;
-        _lastHash = recovery.LastHash;
+        _segments = opened.Segments;
+        _file = new ActiveFile(opened.Plan.ActivePath, opened.GoodLength, opened.NextRotation, openFile, opened.ActiveContents)
+        {
+            Rotated = segment => _segments.Add(segment),
+        };
+        Recovery = opened.Report;
+        Pointer = opened.Pointer;
+        _plan = opened.Plan;
+        _trailId = opened.TrailId;
+        _lastPosition = opened.LastPosition;
+        _state = state;
+        _stateReady = state is null;
+        _checkpointSeq = opened.Pointer?.Seq ?? 0;
+        _coveredSeq = opened.Pointer?.Payload.Anchor.Seq ?? 0;
+        _lastSeq = Recovery.LastSeq;
+        _lastHash = Recovery.LastHash;
         _queue = Channel.CreateBounded<PendingAppend>(new BoundedChannelOptions(options.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -62,6 +86,14 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
 
         _disposal = new Lazy<Task>(DisposeCoreAsync, LazyThreadSafetyMode.ExecutionAndPublication);
         _writer = Task.Run(RunWriterAsync);
+        if (options.Checkpoints is { } checkpoints)
+        {
+            _checkpointer = new Checkpointer(this, checkpoints, time);
+            if (_stateReady)
+            {
+                RequestCheckpointIfDue(afterOpen: true);
+            }
+        }
     }
 
     /// <summary>The options the trail was opened with.</summary>
@@ -72,6 +104,40 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
 
     /// <summary>What opening found on disk, including any torn tail that was cut.</summary>
     public RecoveryReport Recovery { get; }
+
+    /// <summary>The newest checkpoint (found on open, or written since); null before the first.</summary>
+    internal CheckpointPointer? Pointer { get; private set; }
+
+    /// <summary>The trail's id: the hash of its seq 1 record, carried in every checkpoint so it outlives retention. Null while empty.</summary>
+    public string? TrailId => Volatile.Read(ref _trailId);
+
+    /// <summary>Checkpoints written since open.</summary>
+    public long CheckpointCount => _checkpointer?.Written ?? 0;
+
+    /// <summary>Checkpoints that failed since open (the previous one stays in force); for metrics and alerts.</summary>
+    public long CheckpointFailures => _checkpointer?.Failures ?? 0;
+
+    /// <summary>Why the last failed checkpoint failed; null when none has.</summary>
+    public Exception? LastCheckpointError => _checkpointer?.LastError;
+
+    /// <summary>Seq of the newest checkpoint written since open whose retention is done as well.</summary>
+    internal long CompletedCheckpointSeq => _checkpointer?.CompletedSeq ?? 0;
+
+    /// <summary>Seq of the newest checkpoint record; 0 before the first.</summary>
+    public long CheckpointSeq => Interlocked.Read(ref _checkpointSeq);
+
+    /// <summary>
+    /// Records the newest checkpoint does not cover: those after its anchor, except the checkpoint record itself
+    /// when it is the only one. What the next start-up would verify and replay.
+    /// </summary>
+    public long RecordsSinceCheckpoint
+    {
+        get
+        {
+            var since = LastSeq - Interlocked.Read(ref _coveredSeq);
+            return since == 1 && LastSeq == CheckpointSeq ? 0 : since;
+        }
+    }
 
     /// <summary>fsyncs of trail files so far; under concurrent load it stays well below the record count (group commit).</summary>
     public long FsyncCount => _file.FsyncCount;
@@ -97,10 +163,21 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
     /// <exception cref="AuditTrailCorruptException">A record other than the torn tail fails verification.</exception>
     /// <exception cref="IOException">The files cannot be read, or another writer holds the trail.</exception>
     public static Task<AuditTrail> OpenAsync(AuditTrailOptions options, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default) =>
-        OpenAsync(options, timeProvider, ActiveFile.OpenDefault, cancellationToken);
+        OpenAsync(options, timeProvider, ActiveFile.OpenDefault, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="OpenAsync(AuditTrailOptions, TimeProvider?, CancellationToken)"/>, keeping <paramref name="state"/>
+    /// up to date for checkpoints: the caller enumerates <see cref="ReadRecovered"/> once (which feeds the state what
+    /// was recovered) before the first append; from then on the writer feeds it each record.
+    /// </summary>
+    public static Task<AuditTrail> OpenAsync(AuditTrailOptions options, ITrailState? state, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default) =>
+        OpenAsync(options, timeProvider, ActiveFile.OpenDefault, state, cancellationToken);
 
     /// <summary>Test seam: <paramref name="openFile"/> opens the active file, so a test can hand in a stream that fails.</summary>
-    internal static Task<AuditTrail> OpenAsync(AuditTrailOptions options, TimeProvider? timeProvider, Func<string, FileStream> openFile, CancellationToken cancellationToken)
+    internal static Task<AuditTrail> OpenAsync(AuditTrailOptions options, TimeProvider? timeProvider, Func<string, FileStream> openFile, CancellationToken cancellationToken) =>
+        OpenAsync(options, timeProvider, openFile, null, cancellationToken);
+
+    private static Task<AuditTrail> OpenAsync(AuditTrailOptions options, TimeProvider? timeProvider, Func<string, FileStream> openFile, ITrailState? state, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = options.Validate();
@@ -110,16 +187,67 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
         }
 
         // Recovery reads and hashes the whole trail with blocking I/O; keep that off the caller's thread.
-        return Task.Run(() => Open(options, timeProvider ?? TimeProvider.System, openFile, cancellationToken), cancellationToken);
+        return Task.Run(() => Open(options, timeProvider ?? TimeProvider.System, openFile, state, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
+    /// What start-up needs to rebuild its state, oldest first: the checkpoint's state records (with no time or hashes),
+    /// then every record after the checkpoint's anchor — or, without a checkpoint, every record from seq 1. Each is
+    /// checked again as it is read. Enumerate it once, before the first append.
+    /// </summary>
+    /// <exception cref="AuditTrailCorruptException">A record changed since opening.</exception>
+    public IEnumerable<AuditRecord> ReadRecovered()
+    {
+        if (_plan.StatePath is { } statePath)
+        {
+            foreach (var (record, payload) in StateFile.Read(statePath))
+            {
+                _state?.Observe(record.Seq, record.Type, payload.Span);
+                yield return record;
+            }
+        }
+
+        if (_plan.LastSeq > (_plan.Start?.Seq ?? 0))
+        {
+            var scanner = new TrailScanner(_plan.Files, startsTrail: _plan.Start is null, activeFile: _plan.ActivePath) { Start = _plan.Start };
+            foreach (var item in scanner.Scan())
+            {
+                if (item.Kind == ScanKind.Problem)
+                {
+                    throw new AuditTrailCorruptException(item.File, item.Line.Number, item.Seq, item.Problem!);
+                }
+
+                if (item.Kind == ScanKind.TornTail || item.Seq > _plan.LastSeq)
+                {
+                    break;
+                }
+
+                var record = item.Record!;
+                _state?.Observe(record.Seq, record.Type, CanonicalJson.Serialize(record.Payload));
+                yield return record;
+            }
+        }
+
+        lock (_fileLock)
+        {
+            _stateReady = true;
+        }
+
+        RequestCheckpointIfDue(afterOpen: true);
     }
 
     /// <inheritdoc />
-    public async ValueTask<AuditReceipt> AppendAsync(string type, JsonObject payload, CancellationToken cancellationToken = default)
+    public ValueTask<AuditReceipt> AppendAsync(string type, JsonObject payload, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(type);
         ArgumentNullException.ThrowIfNull(payload);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return EnqueueAsync(type, payload, cancellationToken);
+    }
 
+    /// <summary>Appends without the disposed check: the checkpoint written at a graceful stop goes in after it.</summary>
+    internal async ValueTask<AuditReceipt> EnqueueAsync(string type, JsonObject payload, CancellationToken cancellationToken)
+    {
         // Serialised here, on the caller's thread: a bad payload fails only its own caller, and the caller may reuse
         // or change the object as soon as this returns.
         var pending = new PendingAppend(type, CanonicalJson.Serialize(payload));
@@ -147,43 +275,22 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
         return new ValueTask(_disposal.Value);
     }
 
-    private static AuditTrail Open(AuditTrailOptions options, TimeProvider time, Func<string, FileStream> openFile, CancellationToken cancellationToken)
+    private static AuditTrail Open(AuditTrailOptions options, TimeProvider time, Func<string, FileStream> openFile, ITrailState? state, CancellationToken cancellationToken)
     {
         var path = Path.GetFullPath(options.Path);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var writerLock = AcquireWriterLock(path);
         try
         {
-            var rotated = TrailFiles.FindRotated(path);
-            var activeExists = File.Exists(path);
-            var files = TrailFiles.TrailOf(path);
-            var scanner = new TrailScanner(files, startsTrail: true, activeFile: path);
-            TruncatedTail? torn = null;
-            foreach (var item in scanner.Scan())
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (item.Kind == ScanKind.Problem)
-                {
-                    throw new AuditTrailCorruptException(item.File, item.Line.Number, item.Seq, item.Problem!);
-                }
-
-                if (item.Kind == ScanKind.TornTail)
-                {
-                    var cut = new FileInfo(path).Length - item.Line.Offset;
-                    torn = new TruncatedTail(path, item.Line.Number, item.Line.Offset, cut, item.Seq!.Value, item.Problem!);
-                }
-            }
-
-            var nextRotation = rotated.Count > 0 ? rotated[^1].Number + 1 : 1;
-            var file = new ActiveFile(path, activeExists ? scanner.GoodLength : 0, nextRotation, openFile);
-            if (torn is not null)
+            var opened = TrailOpener.Open(path, cancellationToken);
+            var trail = new AuditTrail(options, time, writerLock, openFile, opened, state);
+            if (opened.Report.TruncatedTail is not null)
             {
                 // Cut now rather than at the first append, so the file on disk matches the report straight away.
-                file.EnsureOpen();
+                trail._file.EnsureOpen();
             }
 
-            var report = new RecoveryReport(scanner.FilesOpened, scanner.RecordsChecked, scanner.LastSeq, scanner.LastHash, torn);
-            return new AuditTrail(options, time, writerLock, file, report);
+            return trail;
         }
         catch
         {
@@ -228,6 +335,7 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
             }
 
             batch.Clear();
+            RequestCheckpointIfDue(afterOpen: false);
         }
     }
 
@@ -247,6 +355,8 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
                 _segmentReceipts.Clear();
                 var seq = _lastSeq;
                 var prev = _lastHash;
+                var segmentPrev = prev;
+                long lastOffset = 0;
                 while (committed + _segmentReceipts.Count < batch.Count)
                 {
                     var item = batch[committed + _segmentReceipts.Count];
@@ -257,6 +367,7 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
                         break;
                     }
 
+                    lastOffset = used;
                     _segment.Write(line);
                     _segmentReceipts.Add(new AuditReceipt(++seq, hash, time));
                     prev = hash;
@@ -270,8 +381,16 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
                 }
 
                 _file.Append(_segment.WrittenSpan, fsync: durable);
+                _file.Committed(_segmentReceipts[0].Seq, segmentPrev, _segmentReceipts.Count);
                 Volatile.Write(ref _lastSeq, seq);
                 _lastHash = prev;
+                _lastPosition = new RecordPosition(seq, prev, _file.NextRotation, lastOffset, _file.Contents!.Lines);
+                if (_segmentReceipts[0].Seq == 1)
+                {
+                    Volatile.Write(ref _trailId, _segmentReceipts[0].Hash);
+                }
+
+                Observe(batch, committed, _segmentReceipts);
                 foreach (var receipt in _segmentReceipts)
                 {
                     batch[committed++].TrySetResult(receipt);
@@ -290,6 +409,95 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
                 batch[i].TrySetException(new AuditWriteException(
                     $"Audit record could not be written to '{_file.Path}' (seq {_lastSeq + 1 + i - committed} will be reused): {ex.Message}", ex));
             }
+        }
+    }
+
+    /// <summary>Feeds committed records to the state, in seq order; a state that throws is not used for checkpoints again.</summary>
+    private void Observe(List<PendingAppend> batch, int first, List<AuditReceipt> receipts)
+    {
+        if (_state is null || _stateBroken)
+        {
+            return;
+        }
+
+        if (!_stateReady)
+        {
+            // Appended before the recovered records were fed to the state: its order is lost for this run.
+            _stateBroken = true;
+            return;
+        }
+
+        try
+        {
+            for (var i = 0; i < receipts.Count; i++)
+            {
+                _state.Observe(receipts[i].Seq, batch[first + i].Type, batch[first + i].CanonicalPayload);
+            }
+        }
+        catch (Exception)
+        {
+            // Deliberately broad: the record is written whatever the state makes of it; start-up then replays more.
+            _stateBroken = true;
+        }
+    }
+
+    private void RequestCheckpointIfDue(bool afterOpen)
+    {
+        if (_checkpointer is null)
+        {
+            return;
+        }
+
+        var since = RecordsSinceCheckpoint;
+        var due = since >= _checkpointer.EveryRecords || (afterOpen && since > 0);
+        if (due)
+        {
+            _checkpointer.Request();
+        }
+    }
+
+    /// <summary>
+    /// What a checkpoint stores, taken between two batches so it is exact at its anchor; null when nothing is new
+    /// since the last checkpoint or the state cannot be trusted.
+    /// </summary>
+    internal CheckpointSnapshot? Capture()
+    {
+        lock (_fileLock)
+        {
+            if (_lastPosition is not { } anchor || !_stateReady || _stateBroken || RecordsSinceCheckpoint == 0 || _trailId is null)
+            {
+                return null;
+            }
+
+            return new CheckpointSnapshot(anchor, _state?.Snapshot() ?? [], [.. _segments], _file.Length, _file.Contents, _file.NextRotation, _trailId);
+        }
+    }
+
+    /// <summary>fsyncs the active file (buffered mode), so a checkpoint pointer never names a record not on disk.</summary>
+    internal void Sync()
+    {
+        lock (_fileLock)
+        {
+            _file.FlushToDisk();
+        }
+    }
+
+    /// <summary>Records a checkpoint as the newest, and forgets the segments retention removed after it.</summary>
+    internal void CheckpointWritten(CheckpointPointer pointer)
+    {
+        lock (_fileLock)
+        {
+            Pointer = pointer;
+            Interlocked.Exchange(ref _checkpointSeq, pointer.Seq);
+            Interlocked.Exchange(ref _coveredSeq, pointer.Payload.Anchor.Seq);
+        }
+    }
+
+    internal void SegmentsRemoved(IReadOnlyCollection<Segment> removed)
+    {
+        lock (_fileLock)
+        {
+            _segments.RemoveAll(removed.Contains);
         }
     }
 
@@ -316,6 +524,12 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
 
     private async Task DisposeCoreAsync()
     {
+        if (_checkpointer is not null)
+        {
+            // A graceful stop leaves a checkpoint at the end, so the next start replays nothing.
+            await _checkpointer.StopAsync().ConfigureAwait(false);
+        }
+
         _queue.Writer.TryComplete();
         await _writer.ConfigureAwait(false); // drains everything queued before the channel closed
         if (_flushTimer is not null)

@@ -1,3 +1,5 @@
+using Pdp.Audit.Checkpoints;
+
 namespace Pdp.Audit;
 
 /// <summary>Where and how the audit trail is written. Call <see cref="Validate"/> at start-up.</summary>
@@ -33,6 +35,12 @@ public sealed record AuditTrailOptions
 
     /// <summary>Most records written under one fsync. Default 512; bounds the latency a large backlog adds to one batch.</summary>
     public int MaxBatch { get; init; } = 512;
+
+    /// <summary>
+    /// Checkpoints (and retention); null writes none, so opening verifies every record from seq 1 as before. The server
+    /// always sets them.
+    /// </summary>
+    public CheckpointOptions? Checkpoints { get; init; }
 
     /// <summary>Returns one message per nonsensical setting; empty when the options are usable.</summary>
     public IReadOnlyList<string> Validate()
@@ -74,6 +82,11 @@ public sealed record AuditTrailOptions
         if (MaxBatch < 1)
         {
             errors.Add($"MaxBatch must be at least 1 (was {MaxBatch}).");
+        }
+
+        if (Checkpoints is { } checkpoints)
+        {
+            errors.AddRange(checkpoints.Validate(MaxFileBytes));
         }
 
         return errors;

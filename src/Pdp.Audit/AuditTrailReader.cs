@@ -31,6 +31,9 @@ public static class AuditTrailReader
         return ReadCore(new TrailScanner(files, startsTrail, active));
     }
 
+    /// <summary>Whether any file of the trail whose active file is <paramref name="path"/> exists (rotated ones included).</summary>
+    public static bool Exists(string path) => TrailFiles.TrailOf(Path.GetFullPath(path)).Count > 0;
+
     /// <summary>The files to scan for a path that names an active file or a single rotated file.</summary>
     internal static (List<string> Files, bool StartsTrail, string? Active) Resolve(string fullPath)
     {

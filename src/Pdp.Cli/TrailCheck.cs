@@ -46,6 +46,7 @@ internal static class TrailCheck
     {
         ArgumentNullException.ThrowIfNull(failed);
         var seq = failed.Seq is { } s ? $"seq {s}: " : string.Empty;
-        return $"{failed.File}:{failed.Line}: {seq}{failed.Problem}";
+        // Line 0: the problem is a file (a missing segment, a replaced checkpoint), not a line in one.
+        return failed.Line is 0 ? $"{failed.File}: {failed.Problem}" : $"{failed.File}:{failed.Line}: {seq}{failed.Problem}";
     }
 }

@@ -25,6 +25,12 @@ catch (Pdp.Server.ReviewPlane.ReviewStoreStartupException e)
     await Console.Error.WriteLineAsync($"pdp: {e.Message}");
     return 1;
 }
+catch (Pdp.Audit.AuditTrailCorruptException e)
+{
+    // Evidence missing or changed: refuse to serve on it, with the one line that says what (no stack trace).
+    await Console.Error.WriteLineAsync($"pdp: refusing to start: {e.Message}");
+    return 1;
+}
 catch (OptionsValidationException e)
 {
     await Console.Error.WriteLineAsync($"pdp: invalid configuration: {string.Join("; ", e.Failures)}");

@@ -33,6 +33,10 @@ public sealed class StartupTests : IDisposable
     [InlineData("Pdp:DefaultVerdict", "maybe", "DefaultVerdict")]
     [InlineData("Pdp:MaxStructDepth", "0", "MaxStructDepth")]
     [InlineData("Pdp:ListenAddress", "not-an-ip", "ListenAddress")]
+    [InlineData("Pdp:Audit:Checkpoint:EveryRecords", "0", "EveryRecords")]
+    [InlineData("Pdp:Audit:Checkpoint:EverySeconds", "0", "Checkpoint interval")]
+    [InlineData("Pdp:Audit:Retention:MaxBytes", "1024", "Retention MaxBytes")]
+    [InlineData("Pdp:Audit:Retention:MaxAgeSeconds", "0", "Retention MaxAge")]
     public async Task Start_InvalidSetting_RefusedNamingTheSetting(string key, string value, string named)
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => PdpTestServer.StartAsync(settings: new Dictionary<string, string?> { [key] = value }));

@@ -14,15 +14,22 @@ internal sealed record RawLine(long Number, long Offset, byte[] Bytes, bool Term
 /// </summary>
 internal static class LineReader
 {
-    public static IEnumerable<RawLine> Read(string path)
+    public static IEnumerable<RawLine> Read(string path) => Read(path, 0, 0);
+
+    /// <summary>
+    /// The lines from byte <paramref name="offset"/> on (which must start a line), numbered after
+    /// <paramref name="linesBefore"/>: a checkpoint names where its suffix starts, so start-up reads only that.
+    /// </summary>
+    public static IEnumerable<RawLine> Read(string path, long offset, long linesBefore)
     {
         // ReadWrite|Delete sharing: the writer may hold the file open, or rotate it, while a reader runs.
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.SequentialScan);
+        stream.Seek(offset, SeekOrigin.Begin);
         var buffer = new byte[64 * 1024];
         using var current = new MemoryStream();
         RawLine? pending = null; // held back one line so IsLast can be known
-        long number = 0;
-        long lineOffset = 0;
+        long number = linesBefore;
+        long lineOffset = offset;
         int read;
         while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
         {

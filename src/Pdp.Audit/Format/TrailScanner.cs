@@ -16,6 +16,13 @@ internal enum ScanKind
 /// <summary>One result of a scan; <see cref="Record"/> is set for <see cref="ScanKind.Record"/>, <see cref="Problem"/> otherwise.</summary>
 internal sealed record ScanItem(ScanKind Kind, string File, RawLine Line, long? Seq, AuditRecord? Record, string? Problem);
 
+/// <summary>The chain position a scan continues from, and where in its first file that position ends.</summary>
+/// <param name="Seq">Seq of the record before the first one read.</param>
+/// <param name="Hash">Its hash.</param>
+/// <param name="Offset">Byte offset in the first file where reading starts.</param>
+/// <param name="LinesBefore">Lines of the first file before that offset, so reported line numbers stay exact.</param>
+internal sealed record ScanStart(long Seq, string Hash, long Offset, long LinesBefore);
+
 /// <summary>
 /// Walks a trail's files in order and checks every line and the chain between lines: the one place that decides
 /// what a valid trail is, shared by opening, reading and verifying so they can never disagree.
@@ -55,6 +62,12 @@ internal sealed class TrailScanner
     }
 
     /// <summary>
+    /// Where a scan anchored by a checkpoint starts: the chain position before the first record read, and the byte
+    /// offset and line count of the first file to skip. Null: from the start of the first file.
+    /// </summary>
+    public ScanStart? Start { get; init; }
+
+    /// <summary>
     /// A further check of each record that passed the trail's own checks (e.g. against a copy kept elsewhere): a
     /// non-null problem stops the scan at that record as a <see cref="ScanKind.Problem"/>.
     /// </summary>
@@ -86,12 +99,20 @@ internal sealed class TrailScanner
             yield break;
         }
 
-        foreach (var file in _files)
+        if (Start is { } start)
         {
+            LastSeq = start.Seq;
+            LastHash = start.Hash;
+        }
+
+        for (var i = 0; i < _files.Count; i++)
+        {
+            var file = _files[i];
             var mayBeTorn = string.Equals(file, _activeFile, StringComparison.Ordinal);
             FilesOpened++;
-            GoodLength = 0;
-            foreach (var item in ScanSource(file, LineReader.Read(file), mayBeTorn))
+            var (offset, linesBefore) = i == 0 && Start is { } s ? (s.Offset, s.LinesBefore) : (0L, 0L);
+            GoodLength = offset;
+            foreach (var item in ScanSource(file, LineReader.Read(file, offset, linesBefore), mayBeTorn))
             {
                 yield return item;
                 if (item.Kind != ScanKind.Record)
@@ -155,7 +176,12 @@ internal sealed class TrailScanner
 
     private string? CheckChain(ParsedRecord record)
     {
-        if (RecordsChecked == 0 && !_startsTrail)
+        if (RecordsChecked == 0 && Start is { } start && (record.Seq != start.Seq + 1 || !string.Equals(record.PrevHash, start.Hash, StringComparison.Ordinal)))
+        {
+            return $"seq {record.Seq} does not follow the checkpoint's anchor, seq {start.Seq}: records after it are missing or changed";
+        }
+
+        if (RecordsChecked == 0 && !_startsTrail && Start is null)
         {
             // First record of a lone rotated file: nothing to link to, except that seq 1 must start from zeros.
             return record.Seq == 1 && record.PrevHash != RecordCodec.GenesisHash

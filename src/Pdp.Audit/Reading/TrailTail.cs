@@ -108,6 +108,22 @@ public sealed class TrailTail : IDisposable
             : throw new AuditTrailCorruptException(first, 1, parsed.Seq, $"the trail starts at seq {parsed.Seq}, not 1: earlier records are missing");
     }
 
+    /// <summary>
+    /// The trail's id: the hash of its seq 1 record — read from the first segment while it is still there, and once
+    /// retention removed it, from the newest checkpoint, which carries it. Null while the trail has no complete record.
+    /// </summary>
+    /// <exception cref="AuditTrailCorruptException">The trail's oldest record is not seq 1 and no checkpoint names the id.</exception>
+    public static string? ReadTrailId(string activePath)
+    {
+        var full = Path.GetFullPath(activePath);
+        if (TrailFiles.TrailOf(full).FirstOrDefault(File.Exists) is { } first && TrailLayout.FirstRecord(first) is { Seq: 1 } genesis)
+        {
+            return genesis.Hash;
+        }
+
+        return Checkpoints.CheckpointPointer.TryRead(full)?.Payload.TrailId ?? ReadFirst(activePath)?.Hash;
+    }
+
     /// <summary>Closes the file held open.</summary>
     public void Dispose()
     {

@@ -33,8 +33,25 @@ public sealed record AuditVerificationResult
     /// <summary>On failure: what is wrong, e.g. "hash mismatch: record was edited".</summary>
     public string? Problem { get; init; }
 
+    /// <summary>
+    /// When the oldest segments were removed by retention: the checkpoint (its seq) whose record anchors the suffix
+    /// verified; verification started at <see cref="FirstSeq"/>, from the chain position that checkpoint recorded.
+    /// </summary>
+    public long? AnchoredByCheckpoint { get; init; }
+
+    /// <summary>Seq of the first record verified (1 unless <see cref="AnchoredByCheckpoint"/> is set).</summary>
+    public long FirstSeq { get; init; } = 1;
+
+    /// <summary>The newest checkpoint, which was found in the chain as its pointer names it; null when the trail has none.</summary>
+    public long? CheckpointSeq { get; init; }
+
+    /// <summary>"from seq F, anchored by the checkpoint at seq S" for a retained suffix, otherwise empty.</summary>
+    public string AnchorText => AnchoredByCheckpoint is { } cp
+        ? $" from seq {FirstSeq} (earlier segments removed by retention; anchored by the checkpoint at seq {cp})"
+        : string.Empty;
+
     /// <inheritdoc />
     public override string ToString() => Ok
-        ? $"ok: {RecordsChecked} records in {FilesChecked} files"
+        ? $"ok: {RecordsChecked} records in {FilesChecked} files{AnchorText}"
         : $"{File}:{Line}: {(Seq is { } seq ? $"seq {seq}: " : string.Empty)}{Problem}";
 }

@@ -1,5 +1,7 @@
 using System.Text;
+using Pdp.Audit.Checkpoints;
 using Pdp.Audit.Format;
+using Pdp.Audit.Opening;
 
 namespace Pdp.Audit.Verification;
 
@@ -35,7 +37,95 @@ public static class AuditVerifier
             return new AuditVerificationResult { File = fullPath, Problem = "no audit trail file exists at this path" };
         }
 
-        return Run(new TrailScanner(files, startsTrail, active) { RecordCheck = check });
+        if (active is null)
+        {
+            return Run(new TrailScanner(files, startsTrail, active) { RecordCheck = check });
+        }
+
+        return VerifyTrail(fullPath, check);
+    }
+
+    /// <summary>
+    /// A whole trail: its files first (a missing newest or middle segment is named), then its newest checkpoint (listed
+    /// segments, state file), then the chain — from seq 1, or, when retention removed the oldest segments, from the
+    /// position the checkpoint recorded before the oldest one kept — which must hold the checkpoint record as named.
+    /// </summary>
+    private static AuditVerificationResult VerifyTrail(string path, Func<AuditRecord, string?>? check)
+    {
+        var rotated = TrailFiles.FindRotated(path);
+        if (TrailLayout.Problem(path, rotated) is { } layout)
+        {
+            return new AuditVerificationResult { File = path, Line = 0, Problem = layout };
+        }
+
+        CheckpointPointer? pointer;
+        try
+        {
+            pointer = CheckpointPointer.TryRead(path);
+        }
+        catch (AuditTrailCorruptException e)
+        {
+            return new AuditVerificationResult { File = CheckpointFiles.PointerPath(path), Line = 0, Problem = e.Problem };
+        }
+
+        var files = TrailFiles.TrailOf(path);
+        if (pointer is null)
+        {
+            return Run(new TrailScanner(files, startsTrail: true, path) { RecordCheck = check });
+        }
+
+        var checkpoint = pointer.Payload;
+        var before = checkpoint.Segments.Select(s => TrailOpener.ListedSegmentProblem(path, s, pointer.Seq))
+            .Append(StateFile.Check(Path.Combine(Path.GetDirectoryName(path)!, checkpoint.State.File), checkpoint.State, pointer.Seq))
+            .FirstOrDefault(static p => p is not null);
+        if (before is not null)
+        {
+            return new AuditVerificationResult { File = CheckpointFiles.PointerPath(path), Line = 0, Problem = before };
+        }
+
+        var retained = checkpoint.Retained;
+        var anchored = files.Count > 0 && TrailLayout.FirstRecord(files[0]) is { Seq: > 1 };
+        if (anchored)
+        {
+            files = [.. rotated.Where(r => r.Number >= retained.File).Select(static r => r.Path)];
+            if (File.Exists(path))
+            {
+                files.Add(path);
+            }
+        }
+
+        var reached = false;
+        var scanner = new TrailScanner(files, startsTrail: !anchored, path)
+        {
+            Start = anchored ? new ScanStart(retained.Seq, retained.Hash, 0, 0) : null,
+            RecordCheck = record =>
+            {
+                if (record.Seq == pointer.Seq)
+                {
+                    reached = true;
+                    if (pointer.Mismatch(record) is { } mismatch)
+                    {
+                        return mismatch;
+                    }
+                }
+
+                return check?.Invoke(record);
+            },
+        };
+        var result = Run(scanner) with
+        {
+            AnchoredByCheckpoint = anchored ? pointer.Seq : null,
+            FirstSeq = anchored ? retained.Seq + 1 : 1,
+            CheckpointSeq = pointer.Seq,
+        };
+        return result.Ok && !reached
+            ? result with
+            {
+                File = CheckpointFiles.PointerPath(path),
+                Line = 0,
+                Problem = $"the trail ends at seq {result.LastSeq}, before the checkpoint at seq {pointer.Seq} that the checkpoint pointer names: records were cut from the trail",
+            }
+            : result;
     }
 
     /// <summary>

@@ -2,6 +2,13 @@ using Pdp.Audit.Format;
 
 namespace Pdp.Audit.Writing;
 
+/// <summary>What a trail file holds: the seq of its first record and the hash that record links to, its line count and last seq.</summary>
+internal sealed record FileContents(long FirstSeq, string PrevHash, long Lines, long LastSeq)
+{
+    /// <summary>The first record's hash when it was read (the trail id, for the file that starts the trail).</summary>
+    public string? FirstHash { get; init; }
+}
+
 /// <summary>
 /// The active file as the writer sees it: a stream that only ever grows by whole committed lines. <see cref="Length"/>
 /// is the length of the good prefix; anything beyond it (a failed or partial write) is cut before the next write, so a
@@ -18,11 +25,13 @@ internal sealed class ActiveFile : IDisposable
     /// <param name="length">Length of its good prefix, as recovery found it.</param>
     /// <param name="nextRotation">Number the next rotated file gets.</param>
     /// <param name="open">Opens the active file for writing; a seam so a test can inject a failing stream.</param>
-    public ActiveFile(string path, long length, long nextRotation, Func<string, FileStream> open)
+    /// <param name="contents">What recovery found in it: first seq, the hash before it, and line count (null: empty).</param>
+    public ActiveFile(string path, long length, long nextRotation, Func<string, FileStream> open, FileContents? contents = null)
     {
         Path = path;
         Length = length;
         NextRotation = nextRotation;
+        Contents = contents;
         _open = open;
         _directory = System.IO.Path.GetDirectoryName(path)!;
     }
@@ -33,6 +42,12 @@ internal sealed class ActiveFile : IDisposable
     public long Length { get; private set; }
 
     public long NextRotation { get; private set; }
+
+    /// <summary>Told of each rotation as soon as the rename is done (the trail keeps its segment list by it).</summary>
+    public Action<Segment>? Rotated { get; init; }
+
+    /// <summary>The records in the file (first seq, the hash it links to, lines, last seq); null while it holds none.</summary>
+    public FileContents? Contents { get; private set; }
 
     /// <summary>Written to the OS but not yet fsynced (buffered mode).</summary>
     public bool Dirty { get; private set; }
@@ -110,6 +125,14 @@ internal sealed class ActiveFile : IDisposable
         Dirty = !fsync;
     }
 
+    /// <summary>Notes records just appended, for checkpoints: they name the file, offset and line of a record.</summary>
+    public void Committed(long firstSeq, string prevHash, int count)
+    {
+        Contents = Contents is { } c
+            ? c with { Lines = c.Lines + count, LastSeq = firstSeq + count - 1 }
+            : new FileContents(firstSeq, prevHash, count, firstSeq + count - 1);
+    }
+
     /// <summary>fsyncs what was written since the last fsync; a no-op when nothing was.</summary>
     public void FlushToDisk()
     {
@@ -158,8 +181,15 @@ internal sealed class ActiveFile : IDisposable
 
         var target = TrailFiles.RotatedPath(Path, NextRotation);
         File.Move(Path, target, overwrite: false);
+        var rotated = new Segment(NextRotation, Contents?.FirstSeq ?? 0, Contents?.LastSeq ?? 0, Length, Contents?.PrevHash ?? RecordCodec.GenesisHash);
         NextRotation++;
         Length = 0;
+        Contents = null;
+        Rotated?.Invoke(rotated);
+
+        // The new active file exists from now on, not only from its first record: rotated files without an active
+        // file then always mean the newest records were removed, and start-up can refuse that.
+        EnsureOpen();
         NativeMethods.SyncDirectory(_directory);
     }
 

@@ -77,7 +77,7 @@ internal static class AuditVerifyCommand
             return false;
         }
 
-        io.Out.WriteLine($"ok: {result.RecordsChecked} records in {result.FilesChecked} files, last hash {result.LastHash ?? "none"}");
+        io.Out.WriteLine($"ok: {result.RecordsChecked} records in {result.FilesChecked} files{result.AnchorText}, last hash {result.LastHash ?? "none"}");
         return true;
     }
 

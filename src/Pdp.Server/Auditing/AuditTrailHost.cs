@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Pdp.Audit;
+using Pdp.Review.Checkpoints;
 using Pdp.Server.Configuration;
 
 namespace Pdp.Server.Auditing;
@@ -27,7 +28,14 @@ public sealed class AuditTrailHost(IOptions<PdpOptions> options, TimeProvider ti
             Directory.CreateDirectory(directory);
         }
 
-        _trail = await AuditTrail.OpenAsync(Options, time, cancellationToken).ConfigureAwait(false);
+        // Reviews in a shared store need nothing of them rebuilt here: only the idempotency window.
+        var settings = options.Value;
+        var state = new ReviewTrailState(
+            settings.Review.Store == "local" ? settings.Review.RetainDecisions : 0,
+            TimeSpan.FromSeconds(settings.Idempotency.WindowSeconds),
+            settings.Idempotency.MaxEntries,
+            time);
+        _trail = await AuditTrail.OpenAsync(Options, state, time, cancellationToken).ConfigureAwait(false);
         return _trail;
     }
 

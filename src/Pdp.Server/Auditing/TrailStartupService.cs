@@ -23,15 +23,21 @@ public sealed class TrailStartupService(
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        var started = time.GetTimestamp();
         var trail = await host.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var opened = time.GetElapsedTime(started);
         if (trail.Recovery.TruncatedTail is { } torn)
         {
             ServerLog.TrailTailRepaired(logger, torn.File, torn.Line, torn.BytesCut, torn.Reason);
         }
 
-        // A new trail has no file until its first record.
-        var records = trail.Recovery.RecordsRead > 0 ? AuditTrailReader.Read(trail.ActivePath) : [];
-        var (decisions, dispositions) = TrailReplayer.Replay(records, store as LocalReviewStore, idempotency, time.GetUtcNow());
+        // From the newest checkpoint: its state, then only the records after it; without one, the whole trail.
+        var (decisions, dispositions) = TrailReplayer.Replay(trail.ReadRecovered(), store as LocalReviewStore, idempotency, time.GetUtcNow());
+        if (trail.Recovery.Checkpoint is { } checkpoint)
+        {
+            ServerLog.TrailResumed(logger, trail.ActivePath, checkpoint.CheckpointSeq, checkpoint.StateEntries, checkpoint.RecordsAfterAnchor, (long)opened.TotalMilliseconds, (long)time.GetElapsedTime(started).TotalMilliseconds);
+        }
+
         ServerLog.TrailReplayed(logger, trail.ActivePath, trail.Recovery.RecordsRead, decisions, dispositions, store.PendingCounts().Values.Sum());
         policies.RevisionActivated += evaluator => _ = RecordLoadAsync(evaluator);
     }

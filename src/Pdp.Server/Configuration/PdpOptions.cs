@@ -205,4 +205,31 @@ public sealed class AuditOptions
     /// <c>context.*_token</c>-style single-segment wildcards (<c>context.*</c>). Policies add their own with <c>redact</c>.
     /// </summary>
     public IList<string> Redact { get; } = [];
+
+    /// <summary>When checkpoints are written (<c>Pdp:Audit:Checkpoint</c>); start-up reads only what follows the newest.</summary>
+    public AuditCheckpointOptions Checkpoint { get; set; } = new();
+
+    /// <summary>Retention of rotated segments a checkpoint covers (<c>Pdp:Audit:Retention</c>); off unless a limit is set.</summary>
+    public AuditRetentionOptions Retention { get; set; } = new();
+}
+
+public sealed class AuditCheckpointOptions
+{
+    /// <summary>Most records between checkpoints. Default 10 000; 1..10 000 000 (there is no "never").</summary>
+    public long EveryRecords { get; set; } = 10_000;
+
+    /// <summary>Longest time between checkpoints while records are written. Default 60 s; 1..86 400.</summary>
+    public int EverySeconds { get; set; } = 60;
+}
+
+public sealed class AuditRetentionOptions
+{
+    /// <summary>Covered segments older than this go. Unset: no age limit; when set, at least 60.</summary>
+    public long? MaxAgeSeconds { get; set; }
+
+    /// <summary>Covered segments go, oldest first, while the trail's files exceed this. Unset: no size limit; when set, at least 2 × MaxFileBytes.</summary>
+    public long? MaxBytes { get; set; }
+
+    /// <summary>Where removed segments are moved instead of deleted. Unset: deleted.</summary>
+    public string? ArchiveDirectory { get; set; }
 }

@@ -153,6 +153,17 @@ public sealed class PdpOptionsValidator : IValidateOptions<PdpOptions>
             Path = System.IO.Path.GetFullPath(options.Audit.Path),
             Durability = options.Audit.Durability == "buffered" ? AuditDurability.Buffered : AuditDurability.Durable,
             MaxFileBytes = options.Audit.MaxFileBytes,
+            Checkpoints = new Pdp.Audit.Checkpoints.CheckpointOptions
+            {
+                EveryRecords = options.Audit.Checkpoint.EveryRecords,
+                Interval = TimeSpan.FromSeconds(options.Audit.Checkpoint.EverySeconds),
+                Retention = options.Audit.Retention is { MaxAgeSeconds: null, MaxBytes: null } ? null : new Pdp.Audit.Checkpoints.RetentionOptions
+                {
+                    MaxAge = options.Audit.Retention.MaxAgeSeconds is { } age ? TimeSpan.FromSeconds(Math.Clamp(age, 0, 100L * 365 * 86_400)) : null,
+                    MaxBytes = options.Audit.Retention.MaxBytes,
+                    ArchiveDirectory = options.Audit.Retention.ArchiveDirectory is { } archive ? System.IO.Path.GetFullPath(archive) : null,
+                },
+            },
         };
     }
 

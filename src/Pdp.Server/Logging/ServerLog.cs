@@ -27,6 +27,9 @@ internal static partial class ServerLog
     [LoggerMessage(21, LogLevel.Information, "Audit trail {Path}: {Records} records verified; rebuilt {Decisions} decisions, {Dispositions} dispositions, {Pending} reviews pending")]
     public static partial void TrailReplayed(ILogger logger, string path, long records, int decisions, int dispositions, int pending);
 
+    [LoggerMessage(29, LogLevel.Information, "Audit trail {Path}: resumed from the checkpoint at seq {CheckpointSeq} ({StateEntries} state records); verified and replayed {Records} records after it (opened in {OpenMs} ms, rebuilt in {TotalMs} ms)")]
+    public static partial void TrailResumed(ILogger logger, string path, long checkpointSeq, long stateEntries, long records, long openMs, long totalMs);
+
     [LoggerMessage(22, LogLevel.Error, "Audit trail write of a {RecordType} record failed; the call fails closed")]
     public static partial void TrailWriteFailed(ILogger logger, string recordType, Exception exception);
 

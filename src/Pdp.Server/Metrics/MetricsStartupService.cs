@@ -28,6 +28,9 @@ public sealed class MetricsStartupService(PdpMetrics metrics, PolicyStore polici
             if (trail.IsOpen)
             {
                 metrics.AuditFsyncs.IncTo(trail.Trail.FsyncCount);
+                metrics.AuditCheckpoints.WithLabels("written").IncTo(trail.Trail.CheckpointCount);
+                metrics.AuditCheckpoints.WithLabels("failed").IncTo(trail.Trail.CheckpointFailures);
+                metrics.AuditRecordsSinceCheckpoint.Set(trail.Trail.RecordsSinceCheckpoint);
             }
         });
         return Task.CompletedTask;

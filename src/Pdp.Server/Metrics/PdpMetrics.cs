@@ -50,6 +50,8 @@ public sealed class PdpMetrics
         AuditRecords = factory.CreateCounter("pdp_audit_records_total", "Records written to the audit trail by type.", ["type"]);
         AuditFsyncs = factory.CreateCounter("pdp_audit_fsyncs_total", "fsync calls of the audit trail (group commit shares one among many records).");
         AuditFailures = factory.CreateCounter("pdp_audit_write_failures_total", "Audit trail writes that failed.");
+        AuditCheckpoints = factory.CreateCounter("pdp_audit_checkpoints_total", "Audit trail checkpoints written, by result (a failed one leaves the previous in force: start-up replays more).", ["result"]);
+        AuditRecordsSinceCheckpoint = factory.CreateGauge("pdp_audit_records_since_checkpoint", "Records the next start-up would verify and replay: those after the newest checkpoint's anchor.");
         OverloadRejections = factory.CreateCounter("pdp_overload_rejections_total", "Decisions refused with RESOURCE_EXHAUSTED by admission control.");
         AuthenticationFailures = factory.CreateCounter("pdp_authentication_failures_total", "mTLS calls refused because the client certificate is not an acceptable SVID, by reason.", ["reason"]);
         foreach (var reason in Enum.GetNames<Identity.SvidRejection>())
@@ -98,6 +100,10 @@ public sealed class PdpMetrics
     public Counter AuditFsyncs { get; }
 
     public Counter AuditFailures { get; }
+
+    public Counter AuditCheckpoints { get; }
+
+    public Gauge AuditRecordsSinceCheckpoint { get; }
 
     public Counter AuthenticationFailures { get; }
 

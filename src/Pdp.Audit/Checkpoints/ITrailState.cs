@@ -1,0 +1,22 @@
+namespace Pdp.Audit.Checkpoints;
+
+/// <summary>
+/// The state a trail's owner rebuilds at start-up, kept up to date from the records themselves so that a checkpoint
+/// can store it at an exact chain position. The trail calls <see cref="Observe"/> for every record in seq order — on
+/// start-up for what it recovers, then from its writer for each record as it is committed — and
+/// <see cref="Snapshot"/> between two records, never concurrently with <see cref="Observe"/>.
+/// </summary>
+public interface ITrailState
+{
+    /// <summary>Takes one record into the state. Must be fast: it runs on the writer's thread.</summary>
+    void Observe(long seq, string type, ReadOnlySpan<byte> canonicalPayload);
+
+    /// <summary>
+    /// The records that rebuild the state, as they were recorded, oldest first: replaying them and then the records
+    /// after the checkpoint gives the state replaying the whole trail would. Bounded by the owner's configuration.
+    /// </summary>
+    IReadOnlyList<TrailStateEntry> Snapshot();
+}
+
+/// <summary>One record kept in a checkpoint's state file: its seq, type and canonical payload as in the trail.</summary>
+public sealed record TrailStateEntry(long Seq, string Type, byte[] CanonicalPayload);

@@ -1,0 +1,144 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Pdp.Audit.Format;
+
+namespace Pdp.Audit.Checkpoints;
+
+/// <summary>
+/// A checkpoint's state: JSON Lines, a header then one <c>{"seq":…,"type":…,"payload":…}</c> per record kept, the
+/// payload exactly as in the trail so start-up replays it with the same code as trail records. Bound to its checkpoint
+/// record by SHA-256, so a changed or replaced state file is refused.
+/// </summary>
+internal static class StateFile
+{
+    private const string Format = "pdp-trail-state-1";
+
+    /// <summary>Writes the file atomically and returns what the checkpoint record binds.</summary>
+    public static StateRef Write(string path, long anchorSeq, IReadOnlyList<TrailStateEntry> entries)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long bytes = 0;
+        CheckpointFiles.WriteAtomically(path, stream =>
+        {
+            using var hashing = new HashingStream(stream, sha);
+            using (var writer = new Utf8JsonWriter(hashing))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("format", Format);
+                writer.WriteNumber("anchor_seq", anchorSeq);
+                writer.WriteNumber("entries", entries.Count);
+                writer.WriteEndObject();
+            }
+
+            hashing.WriteByte((byte)'\n');
+            foreach (var entry in entries)
+            {
+                using (var writer = new Utf8JsonWriter(hashing, CanonicalJson.WriterOptions))
+                {
+                    writer.WriteStartObject();
+                    writer.WriteNumber("seq", entry.Seq);
+                    writer.WriteString("type", entry.Type);
+                    writer.WritePropertyName("payload");
+                    writer.WriteRawValue(entry.CanonicalPayload, skipInputValidation: true);
+                    writer.WriteEndObject();
+                }
+
+                hashing.WriteByte((byte)'\n');
+            }
+
+            bytes = hashing.Written;
+        });
+        return new StateRef(Path.GetFileName(path), Convert.ToHexStringLower(sha.GetHashAndReset()), bytes, entries.Count);
+    }
+
+    /// <summary>Why the state file does not match what its checkpoint bound, or null when it does.</summary>
+    public static string? Check(string path, StateRef expected, long checkpointSeq)
+    {
+        if (!File.Exists(path))
+        {
+            return $"the state file '{path}' of the checkpoint at seq {checkpointSeq} is missing";
+        }
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.SequentialScan);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(stream));
+        return stream.Length == expected.Bytes && string.Equals(hash, expected.Sha256, StringComparison.Ordinal)
+            ? null
+            : $"the state file '{path}' does not match the checkpoint at seq {checkpointSeq} (sha256 {hash[..12]}…, recorded {expected.Sha256[..Math.Min(12, expected.Sha256.Length)]}…): it was changed or replaced";
+    }
+
+    /// <summary>
+    /// The kept records, oldest first, as records of their own (no time or hashes: the state file seals them), each with
+    /// its canonical payload bytes as written, so they need not be serialised again.
+    /// </summary>
+    public static IEnumerable<(AuditRecord Record, ReadOnlyMemory<byte> CanonicalPayload)> Read(string path)
+    {
+        foreach (var line in LineReader.Read(path).Skip(1))
+        {
+            // {"seq":N,"type":"…","payload":{…}}: the payload runs from its value's first byte to the closing brace.
+            var reader = new Utf8JsonReader(line.Bytes);
+            long seq = 0;
+            var type = string.Empty;
+            var start = -1;
+            reader.Read();
+            while (start < 0 && reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString();
+                reader.Read();
+                switch (name)
+                {
+                    case "seq":
+                        seq = reader.GetInt64();
+                        break;
+                    case "type":
+                        type = reader.GetString()!;
+                        break;
+                    case "payload":
+                        start = (int)reader.TokenStartIndex;
+                        break;
+                    default:
+                        reader.Skip();
+                        break;
+                }
+            }
+
+            var payload = new ReadOnlyMemory<byte>(line.Bytes, start, line.Bytes.Length - 1 - start);
+            yield return (new AuditRecord(seq, default, type, JsonNode.Parse(payload.Span)!.AsObject(), string.Empty, string.Empty), payload);
+        }
+    }
+
+    /// <summary>Passes writes through while hashing them, so the file is hashed exactly as written, in one pass.</summary>
+    private sealed class HashingStream(Stream inner, IncrementalHash hash) : Stream
+    {
+        public long Written { get; private set; }
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => Written;
+
+        public override long Position { get => Written; set => throw new NotSupportedException(); }
+
+        public override void Flush() => inner.Flush();
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            hash.AppendData(buffer);
+            inner.Write(buffer);
+            Written += buffer.Length;
+        }
+
+        public override void WriteByte(byte value) => Write([value]);
+    }
+}
