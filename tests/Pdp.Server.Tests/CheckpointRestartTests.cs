@@ -85,21 +85,7 @@ public sealed class CheckpointRestartTests : IDisposable
             // A checkpoint after every record: one is nearly always being written when the kill lands.
             await using var server = await PdpProcess.StartAsync(_policies, _trail, "--Pdp:Audit:Checkpoint:EveryRecords=1", "--Pdp:Audit:MaxFileBytes=65536");
             using var stop = new CancellationTokenSource();
-            var clients = Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
-            {
-                while (!stop.IsCancellationRequested)
-                {
-                    try
-                    {
-                        var response = await server.Client.DecideAsync(Request(i % 3 == 0 ? "review.human" : "review.allow"), deadline: DateTime.UtcNow.AddSeconds(10));
-                        acknowledged.Add(response.DecisionId);
-                    }
-                    catch (RpcException)
-                    {
-                        return;
-                    }
-                }
-            })).ToArray();
+            var clients = DecisionLoad.Start(server, 8, acknowledged, stop.Token);
 
             var target = (round + 1) * 200;
             while (acknowledged.Count < target)

@@ -84,22 +84,7 @@ public sealed class RestartTests : IDisposable
         await using (var server = await PdpProcess.StartAsync(_policies, _trail))
         {
             using var stop = new CancellationTokenSource();
-            var clients = Enumerable.Range(0, 12).Select(i => Task.Run(async () =>
-            {
-                while (!stop.IsCancellationRequested)
-                {
-                    try
-                    {
-                        var response = await server.Client.DecideAsync(Request(i % 3 == 0 ? "review.human" : "review.allow"), deadline: DateTime.UtcNow.AddSeconds(10));
-                        acknowledged.Add(response.DecisionId);
-                    }
-                    catch (RpcException)
-                    {
-                        // The server is gone mid-call: that decision was never acknowledged.
-                        return;
-                    }
-                }
-            })).ToArray();
+            var clients = DecisionLoad.Start(server, 12, acknowledged, stop.Token);
 
             while (acknowledged.Count < 300)
             {
