@@ -31,16 +31,10 @@ public sealed class CheckpointRestartTests : IDisposable
     [Fact]
     public async Task Restart_AfterGracefulStop_ReplaysOnlyTheCheckpointAndKeepsReviews()
     {
-        string pending, settled;
-        var retry = Request("review.human");
-        retry.RequestId = "retry-after-checkpoint";
-        string retried;
+        RestartScenario scenario;
         await using (var first = await PdpTestServer.StartAsync(_policies, Settings))
         {
-            pending = (await first.Client.DecideAsync(Request("review.human")).ResponseAsync.WaitAsync(PdpTestServer.Timeout)).DecisionId;
-            settled = (await first.Client.DecideAsync(Request("review.human")).ResponseAsync.WaitAsync(PdpTestServer.Timeout)).DecisionId;
-            retried = (await first.Client.DecideAsync(retry).ResponseAsync.WaitAsync(PdpTestServer.Timeout)).DecisionId;
-            await first.Client.RecordDispositionAsync(new RecordDispositionRequest { DecisionId = settled, Reviewer = "rita", Outcome = Outcome.Rejected, Justification = "no" }).ResponseAsync.WaitAsync(PdpTestServer.Timeout);
+            scenario = await RestartScenario.RecordAsync(first);
         }
 
         await using var second = await PdpTestServer.StartAsync(_policies, Settings);
@@ -49,10 +43,10 @@ public sealed class CheckpointRestartTests : IDisposable
         var checkpoint = Assert.IsType<CheckpointRecovery>(recovery.Checkpoint);
         Assert.Equal(1, checkpoint.RecordsAfterAnchor);
         Assert.Equal(1, recovery.RecordsRead);
-        Assert.Equal(ReviewStatus.Pending, (await second.Client.GetDecisionAsync(new GetDecisionRequest { DecisionId = pending }).ResponseAsync.WaitAsync(PdpTestServer.Timeout)).ReviewStatus);
-        Assert.Equal(ReviewStatus.Rejected, (await second.Client.GetDecisionAsync(new GetDecisionRequest { DecisionId = settled }).ResponseAsync.WaitAsync(PdpTestServer.Timeout)).ReviewStatus);
-        Assert.Equal(retried, (await second.Client.DecideAsync(retry).ResponseAsync.WaitAsync(PdpTestServer.Timeout)).DecisionId);
-        var approved = await second.Client.RecordDispositionAsync(new RecordDispositionRequest { DecisionId = pending, Reviewer = "sam", Outcome = Outcome.Approved }).ResponseAsync.WaitAsync(PdpTestServer.Timeout);
+        Assert.Equal(ReviewStatus.Pending, (await second.Client.GetDecisionAsync(new GetDecisionRequest { DecisionId = scenario.Pending }).ResponseAsync.WaitAsync(PdpTestServer.Timeout)).ReviewStatus);
+        Assert.Equal(ReviewStatus.Rejected, (await second.Client.GetDecisionAsync(new GetDecisionRequest { DecisionId = scenario.Settled }).ResponseAsync.WaitAsync(PdpTestServer.Timeout)).ReviewStatus);
+        Assert.Equal(scenario.Retried, (await second.Client.DecideAsync(scenario.Retry).ResponseAsync.WaitAsync(PdpTestServer.Timeout)).DecisionId);
+        var approved = await second.Client.RecordDispositionAsync(new RecordDispositionRequest { DecisionId = scenario.Pending, Reviewer = "sam", Outcome = Outcome.Approved }).ResponseAsync.WaitAsync(PdpTestServer.Timeout);
         Assert.Equal(ReviewStatus.Approved, approved.Decision.ReviewStatus);
     }
 
@@ -124,7 +118,7 @@ public sealed class CheckpointRestartTests : IDisposable
         {
             for (var i = 0; i < 40; i++)
             {
-                await first.Client.DecideAsync(Request("review.allow")).ResponseAsync.WaitAsync(PdpTestServer.Timeout);
+                await first.Client.DecideAsync(ReviewPolicies.Request("review.allow")).ResponseAsync.WaitAsync(PdpTestServer.Timeout);
             }
         }
 
@@ -194,9 +188,4 @@ public sealed class CheckpointRestartTests : IDisposable
 
     private static AuditTrailHost Host(PdpTestServer server) => (AuditTrailHost)server.Services.GetService(typeof(AuditTrailHost))!;
 
-    private static DecideRequest Request(string type) => new()
-    {
-        Agent = new Agent { Id = ReviewPolicies.Agent, OnBehalfOf = ReviewPolicies.Principal },
-        Action = new Pdp.Contracts.V1.Action { Type = type, Target = new Target { Kind = "account", Id = "t" } },
-    };
 }

@@ -14,37 +14,36 @@ public sealed class RestartTests : IDisposable
     private readonly string _policies = ReviewPolicies.CreateDirectory();
     private readonly string _trail = Path.Combine(Directory.CreateTempSubdirectory("pdp-restart-").FullName, "audit.jsonl");
 
-    public void Dispose() => Directory.Delete(_policies, recursive: true);
+    public void Dispose()
+    {
+        Directory.Delete(_policies, recursive: true);
+        Directory.Delete(Path.GetDirectoryName(_trail)!, recursive: true);
+    }
 
     private Dictionary<string, string?> Settings => new() { ["Pdp:Audit:Path"] = _trail };
 
     [Fact]
     public async Task Restart_PendingAndSettledReviews_SurviveAndPendingCanStillBeSettled()
     {
-        string pending, settled, retried;
-        var retry = Request("review.human");
-        retry.RequestId = "retry-after-restart";
+        RestartScenario scenario;
         await using (var first = await PdpTestServer.StartAsync(_policies, Settings))
         {
-            pending = (await first.Client.DecideAsync(Request("review.human")).ResponseAsync.WaitAsync(PdpTestServer.Timeout)).DecisionId;
-            settled = (await first.Client.DecideAsync(Request("review.human")).ResponseAsync.WaitAsync(PdpTestServer.Timeout)).DecisionId;
-            retried = (await first.Client.DecideAsync(retry).ResponseAsync.WaitAsync(PdpTestServer.Timeout)).DecisionId;
-            await first.Client.RecordDispositionAsync(new RecordDispositionRequest { DecisionId = settled, Reviewer = "rita", Outcome = Outcome.Rejected, Justification = "no" }).ResponseAsync.WaitAsync(PdpTestServer.Timeout);
+            scenario = await RestartScenario.RecordAsync(first);
         }
 
         await using var second = await PdpTestServer.StartAsync(_policies, Settings);
 
-        var pendingRecord = await second.Client.GetDecisionAsync(new GetDecisionRequest { DecisionId = pending }).ResponseAsync.WaitAsync(PdpTestServer.Timeout);
-        var settledRecord = await second.Client.GetDecisionAsync(new GetDecisionRequest { DecisionId = settled }).ResponseAsync.WaitAsync(PdpTestServer.Timeout);
-        var again = await second.Client.DecideAsync(retry).ResponseAsync.WaitAsync(PdpTestServer.Timeout);
+        var pendingRecord = await second.Client.GetDecisionAsync(new GetDecisionRequest { DecisionId = scenario.Pending }).ResponseAsync.WaitAsync(PdpTestServer.Timeout);
+        var settledRecord = await second.Client.GetDecisionAsync(new GetDecisionRequest { DecisionId = scenario.Settled }).ResponseAsync.WaitAsync(PdpTestServer.Timeout);
+        var again = await second.Client.DecideAsync(scenario.Retry).ResponseAsync.WaitAsync(PdpTestServer.Timeout);
         Assert.Equal(ReviewStatus.Pending, pendingRecord.ReviewStatus);
         Assert.Equal(ReviewStatus.Rejected, settledRecord.ReviewStatus);
         Assert.True(settledRecord.Overridden);
         Assert.Equal("rita", Assert.Single(settledRecord.Dispositions).Reviewer);
-        Assert.Equal(retried, again.DecisionId);
+        Assert.Equal(scenario.Retried, again.DecisionId);
 
-        var approved = await second.Client.RecordDispositionAsync(new RecordDispositionRequest { DecisionId = pending, Reviewer = "sam", Outcome = Outcome.Approved }).ResponseAsync.WaitAsync(PdpTestServer.Timeout);
-        var late = await Assert.ThrowsAsync<RpcException>(() => second.Client.RecordDispositionAsync(new RecordDispositionRequest { DecisionId = settled, Reviewer = "sam", Outcome = Outcome.Approved }).ResponseAsync.WaitAsync(PdpTestServer.Timeout));
+        var approved = await second.Client.RecordDispositionAsync(new RecordDispositionRequest { DecisionId = scenario.Pending, Reviewer = "sam", Outcome = Outcome.Approved }).ResponseAsync.WaitAsync(PdpTestServer.Timeout);
+        var late = await Assert.ThrowsAsync<RpcException>(() => second.Client.RecordDispositionAsync(new RecordDispositionRequest { DecisionId = scenario.Settled, Reviewer = "sam", Outcome = Outcome.Approved }).ResponseAsync.WaitAsync(PdpTestServer.Timeout));
         Assert.Equal(ReviewStatus.Approved, approved.Decision.ReviewStatus);
         Assert.Equal(StatusCode.FailedPrecondition, late.StatusCode);
         Assert.True(AuditVerifier.Verify(_trail).Ok);
@@ -56,7 +55,7 @@ public sealed class RestartTests : IDisposable
         string decided;
         await using (var first = await PdpTestServer.StartAsync(_policies, Settings))
         {
-            decided = (await first.Client.DecideAsync(Request("review.human")).ResponseAsync.WaitAsync(PdpTestServer.Timeout)).DecisionId;
+            decided = (await first.Client.DecideAsync(ReviewPolicies.Request("review.human")).ResponseAsync.WaitAsync(PdpTestServer.Timeout)).DecisionId;
         }
 
         var intact = new FileInfo(_trail).Length;
@@ -72,7 +71,7 @@ public sealed class RestartTests : IDisposable
         Assert.Equal(tornWrite.Length, torn.BytesCut);
         var record = await second.Client.GetDecisionAsync(new GetDecisionRequest { DecisionId = decided }).ResponseAsync.WaitAsync(PdpTestServer.Timeout);
         Assert.Equal(ReviewStatus.Pending, record.ReviewStatus);
-        await second.Client.DecideAsync(Request("review.allow")).ResponseAsync.WaitAsync(PdpTestServer.Timeout);
+        await second.Client.DecideAsync(ReviewPolicies.Request("review.allow")).ResponseAsync.WaitAsync(PdpTestServer.Timeout);
         Assert.True(AuditVerifier.Verify(_trail).Ok);
         Assert.DoesNotContain("\"seq\":99", await File.ReadAllTextAsync(_trail), StringComparison.Ordinal);
     }
@@ -110,9 +109,4 @@ public sealed class RestartTests : IDisposable
         }
     }
 
-    private static DecideRequest Request(string type) => new()
-    {
-        Agent = new Agent { Id = ReviewPolicies.Agent, OnBehalfOf = ReviewPolicies.Principal },
-        Action = new Pdp.Contracts.V1.Action { Type = type, Target = new Target { Kind = "account", Id = "t" } },
-    };
 }
