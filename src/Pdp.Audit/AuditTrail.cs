@@ -200,9 +200,9 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
     {
         if (_plan.StatePath is { } statePath)
         {
-            foreach (var (record, payload) in StateFile.Read(statePath))
+            foreach (var record in StateFile.Read(statePath))
             {
-                _state?.Observe(record.Seq, record.Type, payload.Span);
+                _state?.Observe(record.Seq, record.Type, record.CanonicalPayload);
                 yield return record;
             }
         }
@@ -223,7 +223,7 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
                 }
 
                 var record = item.Record!;
-                _state?.Observe(record.Seq, record.Type, CanonicalJson.Serialize(record.Payload));
+                _state?.Observe(record.Seq, record.Type, record.CanonicalPayload);
                 yield return record;
             }
         }
@@ -245,12 +245,24 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
         return EnqueueAsync(type, payload, cancellationToken);
     }
 
-    /// <summary>Appends without the disposed check: the checkpoint written at a graceful stop goes in after it.</summary>
-    internal async ValueTask<AuditReceipt> EnqueueAsync(string type, JsonObject payload, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public ValueTask<AuditReceipt> AppendCanonicalAsync(string type, byte[] canonicalPayload, CancellationToken cancellationToken = default)
     {
+        ArgumentException.ThrowIfNullOrEmpty(type);
+        ArgumentNullException.ThrowIfNull(canonicalPayload);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        CanonicalCheck.ThrowIfNotCanonicalObject(canonicalPayload);
+        return EnqueueAsync(new PendingAppend(type, canonicalPayload), cancellationToken);
+    }
+
+    /// <summary>Appends without the disposed check: the checkpoint written at a graceful stop goes in after it.</summary>
+    internal ValueTask<AuditReceipt> EnqueueAsync(string type, JsonObject payload, CancellationToken cancellationToken) =>
         // Serialised here, on the caller's thread: a bad payload fails only its own caller, and the caller may reuse
         // or change the object as soon as this returns.
-        var pending = new PendingAppend(type, CanonicalJson.Serialize(payload));
+        EnqueueAsync(new PendingAppend(type, CanonicalJson.Serialize(payload)), cancellationToken);
+
+    private async ValueTask<AuditReceipt> EnqueueAsync(PendingAppend pending, CancellationToken cancellationToken)
+    {
         try
         {
             await _queue.Writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);

@@ -17,4 +17,12 @@ public interface IAuditTrail
     /// <param name="cancellationToken">Honoured while waiting for room in the queue. Once queued, the record is written regardless.</param>
     /// <exception cref="AuditWriteException">The batch holding this record could not be written; the record is not in the trail.</exception>
     ValueTask<AuditReceipt> AppendAsync(string type, JsonObject payload, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Appends one record whose payload the caller already wrote in canonical form (<see cref="Format.CanonicalJson"/>),
+    /// so the hot path serialises it once. The array is kept, never copied: it must not change afterwards.
+    /// </summary>
+    /// <exception cref="ArgumentException">The bytes are not one canonical JSON object (checked by a forward-only reader).</exception>
+    /// <exception cref="AuditWriteException">The batch holding this record could not be written; the record is not in the trail.</exception>
+    ValueTask<AuditReceipt> AppendCanonicalAsync(string type, byte[] canonicalPayload, CancellationToken cancellationToken = default);
 }

@@ -55,7 +55,7 @@ public abstract class CheckpointFixture : TrailFixture
 
         public List<long> Observed { get; } = [];
 
-        public void Observe(long seq, string type, ReadOnlySpan<byte> canonicalPayload)
+        public void Observe(long seq, string type, ReadOnlyMemory<byte> canonicalPayload)
         {
             Observed.Add(seq);
             if (type == "checkpoint")

@@ -8,8 +8,11 @@ namespace Pdp.Audit.Checkpoints;
 /// </summary>
 public interface ITrailState
 {
-    /// <summary>Takes one record into the state. Must be fast: it runs on the writer's thread.</summary>
-    void Observe(long seq, string type, ReadOnlySpan<byte> canonicalPayload);
+    /// <summary>
+    /// Takes one record into the state. Must be fast: it runs on the writer's thread. The payload bytes never change
+    /// afterwards, so the state may keep them instead of copying (the review store shares the same array).
+    /// </summary>
+    void Observe(long seq, string type, ReadOnlyMemory<byte> canonicalPayload);
 
     /// <summary>
     /// The records that rebuild the state, as they were recorded, oldest first: replaying them and then the records
@@ -19,4 +22,4 @@ public interface ITrailState
 }
 
 /// <summary>One record kept in a checkpoint's state file: its seq, type and canonical payload as in the trail.</summary>
-public sealed record TrailStateEntry(long Seq, string Type, byte[] CanonicalPayload);
+public sealed record TrailStateEntry(long Seq, string Type, ReadOnlyMemory<byte> CanonicalPayload);

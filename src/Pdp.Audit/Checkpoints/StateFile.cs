@@ -1,6 +1,6 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Pdp.Audit.Format;
 
 namespace Pdp.Audit.Checkpoints;
@@ -13,6 +13,8 @@ namespace Pdp.Audit.Checkpoints;
 internal static class StateFile
 {
     private const string Format = "pdp-trail-state-1";
+
+    private const int ChunkBytes = 256 * 1024;
 
     /// <summary>Writes the file atomically and returns what the checkpoint record binds.</summary>
     public static StateRef Write(string path, long anchorSeq, IReadOnlyList<TrailStateEntry> entries)
@@ -32,21 +34,30 @@ internal static class StateFile
             }
 
             hashing.WriteByte((byte)'\n');
+
+            // Lines are gathered in one buffer and handed on in large chunks: tens of thousands of small writes would
+            // each cost a hash update and a stream call, which showed as several µs per decision in profiles.
+            var chunk = new ArrayBufferWriter<byte>(ChunkBytes + 4096);
+            using var line = new Utf8JsonWriter(chunk, CanonicalJson.WriterOptions);
             foreach (var entry in entries)
             {
-                using (var writer = new Utf8JsonWriter(hashing, CanonicalJson.WriterOptions))
+                line.Reset(chunk);
+                line.WriteStartObject();
+                line.WriteNumber("seq"u8, entry.Seq);
+                line.WriteString("type"u8, entry.Type);
+                line.WritePropertyName("payload"u8);
+                line.WriteRawValue(entry.CanonicalPayload.Span, skipInputValidation: true);
+                line.WriteEndObject();
+                line.Flush();
+                chunk.Write("\n"u8);
+                if (chunk.WrittenCount >= ChunkBytes)
                 {
-                    writer.WriteStartObject();
-                    writer.WriteNumber("seq", entry.Seq);
-                    writer.WriteString("type", entry.Type);
-                    writer.WritePropertyName("payload");
-                    writer.WriteRawValue(entry.CanonicalPayload, skipInputValidation: true);
-                    writer.WriteEndObject();
+                    hashing.Write(chunk.WrittenSpan);
+                    chunk.ResetWrittenCount();
                 }
-
-                hashing.WriteByte((byte)'\n');
             }
 
+            hashing.Write(chunk.WrittenSpan);
             bytes = hashing.Written;
         });
         return new StateRef(Path.GetFileName(path), Convert.ToHexStringLower(sha.GetHashAndReset()), bytes, entries.Count);
@@ -69,9 +80,9 @@ internal static class StateFile
 
     /// <summary>
     /// The kept records, oldest first, as records of their own (no time or hashes: the state file seals them), each with
-    /// its canonical payload bytes as written, so they need not be serialised again.
+    /// its canonical payload bytes as written (a slice of the line, parsed only if someone asks for the document).
     /// </summary>
-    public static IEnumerable<(AuditRecord Record, ReadOnlyMemory<byte> CanonicalPayload)> Read(string path)
+    public static IEnumerable<AuditRecord> Read(string path)
     {
         foreach (var line in LineReader.Read(path).Skip(1))
         {
@@ -103,7 +114,7 @@ internal static class StateFile
             }
 
             var payload = new ReadOnlyMemory<byte>(line.Bytes, start, line.Bytes.Length - 1 - start);
-            yield return (new AuditRecord(seq, default, type, JsonNode.Parse(payload.Span)!.AsObject(), string.Empty, string.Empty), payload);
+            yield return new AuditRecord(seq, default, type, payload, string.Empty, string.Empty);
         }
     }
 

@@ -41,17 +41,17 @@ public sealed class ReviewTrailState : ITrailState
     /// <summary>Decisions kept now.</summary>
     public int Count => _items.Count;
 
-    public void Observe(long seq, string type, ReadOnlySpan<byte> canonicalPayload)
+    public void Observe(long seq, string type, ReadOnlyMemory<byte> canonicalPayload)
     {
         if (type == DecisionEventJson.Type)
         {
-            var head = DecisionHead.Read(canonicalPayload);
+            var head = DecisionHead.Read(canonicalPayload.Span);
             if (_items.ContainsKey(head.DecisionId))
             {
                 return;
             }
 
-            var item = new Item(head.DecisionId, new TrailStateEntry(seq, type, canonicalPayload.ToArray()), head.DecidedAt, head.HasRequest)
+            var item = new Item(head.DecisionId, new TrailStateEntry(seq, type, canonicalPayload), head.DecidedAt, head.HasRequest)
             {
                 Review = ReviewSnapshot.Initial(head.Verdict),
             };
@@ -66,14 +66,14 @@ public sealed class ReviewTrailState : ITrailState
         }
         else if (_retain > 0 && ReviewEventJson.IsReviewEvent(type))
         {
-            var payload = JsonNode.Parse(canonicalPayload)!.AsObject();
+            var payload = JsonNode.Parse(canonicalPayload.Span)!.AsObject();
             if (!_items.TryGetValue(ReviewEventJson.DecisionIdOf(payload), out var item) || ReviewEventJson.Read(type, payload, seq) is not { } change)
             {
                 return;
             }
 
             (item.Review, item.Use) = change.ApplyTo(item.Review, item.Use, seq);
-            item.Changes.Add(new TrailStateEntry(seq, type, canonicalPayload.ToArray()));
+            item.Changes.Add(new TrailStateEntry(seq, type, canonicalPayload));
         }
     }
 

@@ -39,6 +39,12 @@ public sealed record DecisionFacts(
     string ActionDigest,
     string RequestDigest)
 {
+    /// <summary>
+    /// The decision event's canonical payload as the trail holds it, once recorded (empty before). A store keeps
+    /// these bytes rather than the parsed input, and the same array is the trail's: never changed.
+    /// </summary>
+    public ReadOnlyMemory<byte> RecordedPayload { get; init; }
+
     public string AgentId { get; } = TextAt(RecordedInput, "agent", "id");
 
     public string OnBehalfOf { get; } = TextAt(RecordedInput, "agent", "on_behalf_of");

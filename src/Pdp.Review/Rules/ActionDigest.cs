@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Security.Cryptography;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Pdp.Audit.Format;
 
@@ -11,6 +13,12 @@ namespace Pdp.Review.Rules;
 /// </summary>
 public static class ActionDigest
 {
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
     public static string Of(JsonObject input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -20,17 +28,57 @@ public static class ActionDigest
 
     public static string Of(string type, JsonObject? target, JsonObject? parameters)
     {
-        var normalised = new JsonObject
+        // Written straight into canonical form (members already in sorted order) from the nodes as they are: no
+        // normalised copy of the action is built. The tests compare it with the document route.
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var writer = t_writer ??= new Utf8JsonWriter(buffer, CanonicalJson.WriterOptions);
+        writer.Reset(buffer);
+        writer.WriteStartObject();
+        WriteOrEmptyObject(writer, "parameters"u8, parameters, depth: 1);
+        writer.WriteStartObject("target"u8);
+        WriteOrEmptyObject(writer, "attributes"u8, target?["attributes"], depth: 2);
+        WriteOrEmpty(writer, "id"u8, target?["id"]);
+        WriteOrEmpty(writer, "kind"u8, target?["kind"]);
+        writer.WriteEndObject();
+        writer.WriteString("type"u8, type);
+        writer.WriteEndObject();
+        writer.Flush();
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(buffer.WrittenSpan, hash);
+        if (buffer.Capacity > 256 * 1024)
         {
-            ["type"] = type,
-            ["target"] = new JsonObject
-            {
-                ["kind"] = target?["kind"]?.DeepClone() ?? string.Empty,
-                ["id"] = target?["id"]?.DeepClone() ?? string.Empty,
-                ["attributes"] = target?["attributes"]?.DeepClone() ?? new JsonObject(),
-            },
-            ["parameters"] = parameters?.DeepClone() ?? new JsonObject(),
-        };
-        return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(CanonicalJson.Serialize(normalised)));
+            t_buffer = null;
+            t_writer = null;
+        }
+
+        return string.Concat("sha256:", Convert.ToHexStringLower(hash));
+    }
+
+    private static void WriteOrEmptyObject(Utf8JsonWriter writer, ReadOnlySpan<byte> name, JsonNode? value, int depth)
+    {
+        writer.WritePropertyName(name);
+        if (value is null)
+        {
+            writer.WriteStartObject();
+            writer.WriteEndObject();
+        }
+        else
+        {
+            CanonicalJson.Write(writer, value, depth);
+        }
+    }
+
+    private static void WriteOrEmpty(Utf8JsonWriter writer, ReadOnlySpan<byte> name, JsonNode? value)
+    {
+        writer.WritePropertyName(name);
+        if (value is null)
+        {
+            writer.WriteStringValue(string.Empty);
+        }
+        else
+        {
+            CanonicalJson.Write(writer, value, depth: 2);
+        }
     }
 }

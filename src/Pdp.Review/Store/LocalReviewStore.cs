@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using Pdp.Review.Events;
 using Pdp.Review.Model;
 
 namespace Pdp.Review.Store;
@@ -38,20 +39,33 @@ public sealed class LocalReviewStore(IReviewJournal journal, int retain) : IRevi
     public void Restore(DecisionFacts decision)
     {
         ArgumentNullException.ThrowIfNull(decision);
-        var entry = new LocalEntry(decision);
-        if (!_entries.TryAdd(decision.DecisionId, entry))
+        Keep(new LocalEntry(decision));
+    }
+
+    /// <summary>Takes a decision read back from the trail as its canonical payload; parsed only if it awaits a review.</summary>
+    public void Restore(DecisionHead head, ReadOnlyMemory<byte> payload)
+    {
+        if (!_entries.ContainsKey(head.DecisionId))
+        {
+            Keep(new LocalEntry(head, payload));
+        }
+    }
+
+    private void Keep(LocalEntry entry)
+    {
+        if (!_entries.TryAdd(entry.DecisionId, entry))
         {
             return;
         }
 
         Interlocked.Increment(ref _count);
-        if (decision.Verdict == DecisionVerdict.RequireHuman)
+        if (entry.IsPending)
         {
-            _pending[decision.DecisionId] = entry;
-            Feed.Publish(decision.DecisionId);
+            _pending[entry.DecisionId] = entry;
+            Feed.Publish(entry.DecisionId);
         }
 
-        _order.Enqueue(decision.DecisionId);
+        _order.Enqueue(entry.DecisionId);
         Trim();
     }
 

@@ -33,6 +33,7 @@ public sealed class DecisionRecorder(IAuditTrail trail, PdpMetrics metrics, IOpt
     public const string CheckRefusalType = "check_refusal";
 
     private readonly IReadOnlyList<string> _configuredRedactions = [.. options.Value.Audit.Redact];
+    private readonly Prometheus.Counter.Child _decisionRecords = metrics.AuditRecords.WithLabels(DecisionType);
 
     /// <summary>The input as it may be kept: every path on the config's or any policy's redaction list masked.</summary>
     public JsonObject Redact(JsonObject input, PolicyEvaluator evaluator)
@@ -42,17 +43,34 @@ public sealed class DecisionRecorder(IAuditTrail trail, PdpMetrics metrics, IOpt
         return paths.Length == 0 ? input : AuditRedactor.Mask(input, paths);
     }
 
-    public async Task<long> RecordDecisionAsync(DecisionFacts facts, Decision decision, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records a decision and returns it with its recorded payload: the canonical bytes written once, kept by the
+    /// trail as they are, and by the local review store in place of the parsed input.
+    /// </summary>
+    public async Task<DecisionFacts> RecordDecisionAsync(DecisionFacts facts, Decision decision, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(facts);
         ArgumentNullException.ThrowIfNull(decision);
-        var outcomes = new JsonArray([.. decision.Outcomes.Select(o => (JsonNode)new JsonObject
+        var outcomes = new PolicyVerdictEntry[decision.Outcomes.Count];
+        for (var i = 0; i < outcomes.Length; i++)
         {
-            ["policy_id"] = o.PolicyId,
-            ["verdict"] = o.Verdict?.ToText() ?? "not_applicable",
-            ["error"] = o.Error == PolicyErrorKind.None ? null : o.Error.ToString().ToLowerInvariant(),
-        })]);
-        return await AppendAsync(DecisionType, DecisionEventJson.Write(facts, outcomes), cancellationToken).ConfigureAwait(false);
+            var o = decision.Outcomes[i];
+            outcomes[i] = new PolicyVerdictEntry(o.PolicyId, o.Verdict?.ToText() ?? "not_applicable", o.Error == PolicyErrorKind.None ? null : o.Error.ToString().ToLowerInvariant());
+        }
+
+        var payload = DecisionEventWriter.Write(facts, outcomes);
+        try
+        {
+            await trail.AppendCanonicalAsync(DecisionType, payload, cancellationToken).ConfigureAwait(false);
+            _decisionRecords.Inc();
+        }
+        catch (AuditWriteException)
+        {
+            metrics.AuditFailures.Inc();
+            throw;
+        }
+
+        return facts with { RecordedPayload = payload };
     }
 
     /// <summary>Records a review change (disposition, expiry, approval use) in the local trail.</summary>

@@ -22,9 +22,16 @@ public static class TrailReplayer
         {
             if (record.Type == DecisionEventJson.Type)
             {
-                var facts = DecisionEventJson.Read(record.Payload);
-                store?.Restore(facts);
-                RememberRequest(facts, idempotency, now);
+                // By its head: most kept decisions are settled and stay as bytes; only a request still in the
+                // idempotency window needs its answer rebuilt.
+                var payload = record.CanonicalPayload;
+                var head = DecisionHead.Read(payload.Span);
+                store?.Restore(head, payload);
+                if (head.HasRequest && idempotency.Covers(head.DecidedAt, now))
+                {
+                    RememberRequest(DecisionEventJson.Read(record.Payload), idempotency, now);
+                }
+
                 decisions++;
             }
             else if (store is not null && ReviewEventJson.Read(record.Type, record.Payload, record.Seq) is { } change

@@ -79,7 +79,7 @@ public sealed class DecisionMaker(
             await decisions.AddAsync(facts, CancellationToken.None).ConfigureAwait(false);
         }
 
-        await recorder.RecordDecisionAsync(facts, decision, CancellationToken.None).ConfigureAwait(false);
+        facts = await recorder.RecordDecisionAsync(facts, decision, CancellationToken.None).ConfigureAwait(false);
         if (!commitFirst)
         {
             await decisions.AddAsync(facts, CancellationToken.None).ConfigureAwait(false);

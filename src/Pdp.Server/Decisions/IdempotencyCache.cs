@@ -81,6 +81,9 @@ public sealed class IdempotencyCache : IDisposable
         return string.IsNullOrEmpty(request.RequestId) ? [] : SHA256.HashData(request.ToByteArray());
     }
 
+    /// <summary>Whether a decision made at <paramref name="decidedAt"/> is still inside the window at <paramref name="now"/>.</summary>
+    public bool Covers(DateTimeOffset decidedAt, DateTimeOffset now) => decidedAt + _window > now;
+
     /// <summary>Seeds a remembered decision, e.g. when rebuilding the window from the audit trail.</summary>
     public void Remember(string agentId, string requestId, byte[] digest, DecideResponse response, DateTimeOffset decidedAt, DateTimeOffset now)
     {

@@ -1,15 +1,21 @@
 using System.Text.Json;
-using Pdp.Review.Events;
 using Pdp.Review.Model;
 
-namespace Pdp.Review.Checkpoints;
+namespace Pdp.Review.Events;
 
 /// <summary>
-/// The few fields of a <c>decision</c> payload the trail state needs, read with a forward-only reader: this runs on
-/// the writer's thread for every decision, where building the whole document would cost several times more.
+/// The few fields of a <c>decision</c> payload that start-up and the trail state need, read with a forward-only
+/// reader: this runs on the writer's thread for every decision and at start-up for every kept one, where building
+/// the whole document would cost several times more.
 /// </summary>
-internal readonly record struct DecisionHead(string DecisionId, DateTimeOffset DecidedAt, DecisionVerdict Verdict, bool HasRequest)
+/// <param name="DecisionId">The decision.</param>
+/// <param name="DecidedAt">When it was made.</param>
+/// <param name="Verdict">Its verdict.</param>
+/// <param name="HasRequest">Whether it carries a request id and digest (the idempotency window may need it).</param>
+public readonly record struct DecisionHead(string DecisionId, DateTimeOffset DecidedAt, DecisionVerdict Verdict, bool HasRequest)
 {
+    /// <summary>Reads the head of a canonical <c>decision</c> payload.</summary>
+    /// <exception cref="FormatException">The payload has no known verdict.</exception>
     public static DecisionHead Read(ReadOnlySpan<byte> payload)
     {
         var reader = new Utf8JsonReader(payload);
