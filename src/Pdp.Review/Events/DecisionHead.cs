@@ -12,14 +12,18 @@ namespace Pdp.Review.Events;
 /// <param name="DecidedAt">When it was made.</param>
 /// <param name="Verdict">Its verdict.</param>
 /// <param name="HasRequest">Whether it carries a request id and digest (the idempotency window may need it).</param>
-public readonly record struct DecisionHead(string DecisionId, DateTimeOffset DecidedAt, DecisionVerdict Verdict, bool HasRequest)
+/// <param name="PolicyId">The deciding policy.</param>
+/// <param name="ApproverGroup">Who may review it.</param>
+/// <param name="ExpiresAt">When its review expires (require-human only).</param>
+public readonly record struct DecisionHead(string DecisionId, DateTimeOffset DecidedAt, DecisionVerdict Verdict, bool HasRequest, string PolicyId, string ApproverGroup, DateTimeOffset? ExpiresAt)
 {
     /// <summary>Reads the head of a canonical <c>decision</c> payload.</summary>
     /// <exception cref="FormatException">The payload has no known verdict.</exception>
     public static DecisionHead Read(ReadOnlySpan<byte> payload)
     {
         var reader = new Utf8JsonReader(payload);
-        string id = string.Empty, decidedAt = string.Empty, verdict = string.Empty;
+        string id = string.Empty, decidedAt = string.Empty, verdict = string.Empty, policy = string.Empty, group = string.Empty;
+        string? expires = null;
         var requestId = false;
         var requestDigest = false;
         reader.Read();
@@ -35,6 +39,16 @@ public readonly record struct DecisionHead(string DecisionId, DateTimeOffset Dec
                 reader.Read();
                 decidedAt = reader.GetString() ?? string.Empty;
             }
+            else if (reader.ValueTextEquals("deciding_policy"u8))
+            {
+                reader.Read();
+                policy = reader.GetString() ?? string.Empty;
+            }
+            else if (reader.ValueTextEquals("approver_group"u8))
+            {
+                reader.Read();
+                group = reader.GetString() ?? string.Empty;
+            }
             else if (reader.ValueTextEquals("request_digest"u8))
             {
                 reader.Read();
@@ -48,7 +62,7 @@ public readonly record struct DecisionHead(string DecisionId, DateTimeOffset Dec
             else if (reader.ValueTextEquals("response"u8))
             {
                 reader.Read();
-                verdict = NonEmptyString(ref reader, "verdict"u8) ?? string.Empty;
+                (verdict, expires) = VerdictAndExpiry(ref reader);
             }
             else
             {
@@ -64,7 +78,41 @@ public readonly record struct DecisionHead(string DecisionId, DateTimeOffset Dec
             "VERDICT_DENY" => DecisionVerdict.Deny,
             _ => throw new FormatException($"decision record has no known verdict ('{verdict}')"),
         };
-        return new DecisionHead(id, EventTime.Parse(decidedAt), parsed, requestId && requestDigest);
+        var expiresAt = parsed == DecisionVerdict.RequireHuman && expires is { Length: > 0 } ? EventTime.Parse(expires) : (DateTimeOffset?)null;
+        return new DecisionHead(id, EventTime.Parse(decidedAt), parsed, requestId && requestDigest, policy, group, expiresAt);
+    }
+
+    /// <summary>The response's verdict and its review's expiry, leaving the reader at the response's end.</summary>
+    private static (string Verdict, string? ExpiresAt) VerdictAndExpiry(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return (string.Empty, null);
+        }
+
+        var verdict = string.Empty;
+        string? expires = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("verdict"u8))
+            {
+                reader.Read();
+                verdict = reader.TokenType == JsonTokenType.String ? reader.GetString() ?? string.Empty : string.Empty;
+            }
+            else if (reader.ValueTextEquals("review"u8))
+            {
+                reader.Read();
+                expires = NonEmptyString(ref reader, "expires_at"u8);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return (verdict, expires);
     }
 
     /// <summary>The string member <paramref name="name"/> of the object the reader is at, leaving the reader at its end.</summary>

@@ -6,17 +6,18 @@ using Pdp.Review.Model;
 namespace Pdp.Review.Store;
 
 /// <summary>
-/// One decision in <see cref="LocalReviewStore"/>. A pending review keeps its parsed facts (the queue and the expiry
-/// sweep read them); every other decision keeps only its recorded payload — the trail's own bytes, shared with the
-/// trail state — and is parsed again when someone asks for it, so twenty thousand retained decisions cost their
-/// bytes and not a document each. The review changes only under <see cref="Gate"/> (held across the durable journal
-/// write); watchers wait on <see cref="WhenChanged"/>. Gate and completion exist only once somebody needs them.
+/// One decision in <see cref="LocalReviewStore"/>: its head (what the queue, the expiry sweep and the metrics read)
+/// and its recorded payload — the trail's own bytes, shared with the trail state — parsed again only when someone
+/// asks for the decision, so twenty thousand retained decisions cost their bytes and not a document each. Facts
+/// are kept parsed only for a decision that was never recorded (tests, or a store fed directly). The review changes
+/// only under <see cref="Gate"/> (held across the durable journal write); watchers wait on <see cref="WhenChanged"/>.
+/// Gate and completion exist only once somebody needs them.
 /// </summary>
 internal sealed class LocalEntry
 {
     private readonly Lock _sync = new();
     private readonly ReadOnlyMemory<byte> _payload;
-    private DecisionFacts? _facts;
+    private readonly DecisionFacts? _facts;
     private ReviewSnapshot _review;
     private ApprovalUse? _use;
     private TaskCompletionSource? _changed;
@@ -24,33 +25,26 @@ internal sealed class LocalEntry
 
     public LocalEntry(DecisionFacts facts)
     {
-        DecisionId = facts.DecisionId;
+        Head = new DecisionHead(facts.DecisionId, facts.DecidedAt, facts.Verdict, facts.RequestDigest.Length > 0, facts.PolicyId, facts.ApproverGroup, facts.ExpiresAt);
         _payload = facts.RecordedPayload;
         _review = ReviewSnapshot.Initial(facts.Verdict);
-        _facts = _payload.IsEmpty || _review.State == ReviewState.Pending ? facts : null;
+        _facts = _payload.IsEmpty ? facts : null;
     }
 
-    /// <summary>A decision read back from the trail, by its head alone unless it awaits a review.</summary>
+    /// <summary>A decision read back from the trail: its head now, the rest when asked for.</summary>
     public LocalEntry(DecisionHead head, ReadOnlyMemory<byte> payload)
     {
-        DecisionId = head.DecisionId;
+        Head = head;
         _payload = payload;
         _review = ReviewSnapshot.Initial(head.Verdict);
-        _facts = _review.State == ReviewState.Pending ? Parse(payload) : null;
     }
 
-    public string DecisionId { get; }
+    /// <summary>The fields the store queries by, fixed at decision time.</summary>
+    public DecisionHead Head { get; }
 
-    public DecisionFacts Facts
-    {
-        get
-        {
-            lock (_sync)
-            {
-                return _facts ?? Parse(_payload);
-            }
-        }
-    }
+    public string DecisionId => Head.DecisionId;
+
+    public DecisionFacts Facts => _facts ?? Parse(_payload);
 
     public SemaphoreSlim Gate
     {
@@ -89,7 +83,7 @@ internal sealed class LocalEntry
         {
             lock (_sync)
             {
-                return new ReviewView(_facts ?? Parse(_payload), _review, _use);
+                return new ReviewView(Facts, _review, _use);
             }
         }
     }
@@ -108,21 +102,17 @@ internal sealed class LocalEntry
     }
 
     /// <summary>Applies a change already on record at <paramref name="seq"/>, then wakes every watcher.</summary>
-    public ReviewView Apply(ReviewChange change, long seq)
+    /// <param name="change">The change.</param>
+    /// <param name="seq">Where it is on record.</param>
+    /// <param name="facts">The decision, when the caller has it parsed already; read again otherwise.</param>
+    public ReviewView Apply(ReviewChange change, long seq, DecisionFacts? facts = null)
     {
         TaskCompletionSource? changed;
         ReviewView view;
         lock (_sync)
         {
             (_review, _use) = change.ApplyTo(_review, _use, seq);
-            var facts = _facts ?? Parse(_payload);
-            view = new ReviewView(facts, _review, _use);
-            if (_review.State != ReviewState.Pending && !_payload.IsEmpty)
-            {
-                // Settled: the queue no longer needs the parsed form.
-                _facts = null;
-            }
-
+            view = new ReviewView(facts ?? Facts, _review, _use);
             changed = _changed;
             _changed = null;
         }

@@ -103,8 +103,8 @@ public sealed class LocalReviewStore(IReviewJournal journal, int retain) : IRevi
             }
 
             // Once queued, a record is written whatever the caller does; so is the state change that follows it.
-            var seq = await journal.RecordAsync(entry.Facts, change, CancellationToken.None).ConfigureAwait(false);
-            var result = new ReviewChangeResult(entry.Apply(change, seq), change, seq);
+            var seq = await journal.RecordAsync(current.Decision, change, CancellationToken.None).ConfigureAwait(false);
+            var result = new ReviewChangeResult(entry.Apply(change, seq, current.Decision), change, seq);
             Feed.Publish(decisionId);
             return result;
         }
@@ -137,7 +137,7 @@ public sealed class LocalReviewStore(IReviewJournal journal, int retain) : IRevi
 
     public ValueTask<IReadOnlyList<string>> DueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
-        IReadOnlyList<string> due = [.. Pending().Where(e => e.Facts.ExpiresAt <= now).OrderBy(e => e.Facts.ExpiresAt).Take(limit).Select(e => e.Facts.DecisionId)];
+        IReadOnlyList<string> due = [.. Pending().Where(e => e.Head.ExpiresAt <= now).OrderBy(e => e.Head.ExpiresAt).Take(limit).Select(e => e.DecisionId)];
         return ValueTask.FromResult(due);
     }
 
@@ -146,9 +146,9 @@ public sealed class LocalReviewStore(IReviewJournal journal, int retain) : IRevi
         ArgumentNullException.ThrowIfNull(groups);
         var wanted = new HashSet<string>(groups, StringComparer.OrdinalIgnoreCase);
         IReadOnlyList<ReviewView> queue = [.. Pending()
-            .Where(e => wanted.Contains(e.Facts.ApproverGroup))
-            .OrderBy(e => e.Facts.ExpiresAt ?? DateTimeOffset.MaxValue)
-            .ThenBy(e => e.Facts.DecidedAt)
+            .Where(e => wanted.Contains(e.Head.ApproverGroup))
+            .OrderBy(e => e.Head.ExpiresAt ?? DateTimeOffset.MaxValue)
+            .ThenBy(e => e.Head.DecidedAt)
             .Take(limit)
             .Select(e => e.View)
             .Where(v => v.Review.State == ReviewState.Pending)];
@@ -156,7 +156,7 @@ public sealed class LocalReviewStore(IReviewJournal journal, int retain) : IRevi
     }
 
     public IReadOnlyDictionary<string, int> PendingCounts() =>
-        Pending().GroupBy(e => e.Facts.PolicyId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        Pending().GroupBy(e => e.Head.PolicyId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
 
     private IEnumerable<LocalEntry> Pending()
     {

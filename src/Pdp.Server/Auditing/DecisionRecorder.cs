@@ -34,14 +34,31 @@ public sealed class DecisionRecorder(IAuditTrail trail, PdpMetrics metrics, IOpt
 
     private readonly IReadOnlyList<string> _configuredRedactions = [.. options.Value.Audit.Redact];
     private readonly Prometheus.Counter.Child _decisionRecords = metrics.AuditRecords.WithLabels(DecisionType);
+    private RevisionRedactions? _redactions;
 
     /// <summary>The input as it may be kept: every path on the config's or any policy's redaction list masked.</summary>
     public JsonObject Redact(JsonObject input, PolicyEvaluator evaluator)
     {
         ArgumentNullException.ThrowIfNull(evaluator);
-        var paths = _configuredRedactions.Concat(evaluator.PolicySet.Policies.SelectMany(p => p.Metadata.Redact)).ToArray();
+        var paths = RedactionsOf(evaluator);
         return paths.Length == 0 ? input : AuditRedactor.Mask(input, paths);
     }
+
+    /// <summary>The paths of one revision, gathered once per revision rather than once per decision.</summary>
+    private string[] RedactionsOf(PolicyEvaluator evaluator)
+    {
+        var cached = Volatile.Read(ref _redactions);
+        if (cached is not null && ReferenceEquals(cached.Evaluator, evaluator))
+        {
+            return cached.Paths;
+        }
+
+        var paths = _configuredRedactions.Concat(evaluator.PolicySet.Policies.SelectMany(p => p.Metadata.Redact)).ToArray();
+        Volatile.Write(ref _redactions, new RevisionRedactions(evaluator, paths));
+        return paths;
+    }
+
+    private sealed record RevisionRedactions(PolicyEvaluator Evaluator, string[] Paths);
 
     /// <summary>
     /// Records a decision and returns it with its recorded payload: the canonical bytes written once, kept by the

@@ -39,6 +39,11 @@ public sealed class TrailStartupService(
         }
 
         ServerLog.TrailReplayed(logger, trail.ActivePath, trail.Recovery.RecordsRead, decisions, dispositions, store.PendingCounts().Values.Sum());
+
+        // Replay reads every kept record once and leaves it all garbage except the bytes it keeps; one compacting
+        // collection before the first call returns that memory to the system instead of carrying it as resident
+        // heap (tens of MB after a long history). It runs once, before the server is ready.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         policies.RevisionActivated += evaluator => _ = RecordLoadAsync(evaluator);
     }
 
