@@ -123,6 +123,14 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
     /// <summary>Seq of the newest checkpoint written since open whose retention is done as well.</summary>
     internal long CompletedCheckpointSeq => _checkpointer?.CompletedSeq ?? 0;
 
+    /// <summary>
+    /// The lowest seq a consumer of the trail still needs (the fleet log: its shipped position + 1), asked at every
+    /// checkpoint; retention keeps every segment from the one holding it. Unset: nothing outside the trail needs it.
+    /// </summary>
+    public Func<long>? KeepFrom { get; set; }
+
+    internal long KeepFromSeq => KeepFrom?.Invoke() ?? long.MaxValue;
+
     /// <summary>Seq of the newest checkpoint record; 0 before the first.</summary>
     public long CheckpointSeq => Interlocked.Read(ref _checkpointSeq);
 

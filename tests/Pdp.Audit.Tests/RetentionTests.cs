@@ -55,6 +55,32 @@ public sealed class RetentionTests : CheckpointFixture
     }
 
     [Fact]
+    public async Task Retention_ConsumerBehind_KeepsEverySegmentItStillNeedsThenLetsThemGo()
+    {
+        // A consumer (the fleet log's shipper) that has taken nothing yet: the byte bound must wait for it.
+        long needed = 1;
+        var options = CheckpointOptions(everyRecords: 10, retention: new RetentionOptions { MaxBytes = MaxBytes });
+        var (trail, _, _) = await OpenWithState(options);
+        await using var _ = trail;
+        trail.KeepFrom = () => Volatile.Read(ref needed);
+        var receipts = await AppendMany(trail, 300);
+        await CheckpointTests.WaitFor(() => trail.CompletedCheckpointSeq > receipts[^1].Seq);
+
+        Assert.Contains(Path.Combine(Dir, "audit.000001.jsonl"), RotatedFiles());
+        Assert.True(TrailBytes() > MaxBytes + (2 * SmallFile), $"{TrailBytes()} bytes kept");
+
+        // Once it has taken everything, the next checkpoint lets the old segments go.
+        Volatile.Write(ref needed, receipts[^1].Seq + 1);
+        var more = await AppendMany(trail, 20, first: 1000);
+        await CheckpointTests.WaitFor(() => trail.CompletedCheckpointSeq > more[^1].Seq);
+        Assert.DoesNotContain(Path.Combine(Dir, "audit.000001.jsonl"), RotatedFiles());
+        // Back to a handful of segments (not bytes: the checkpoint record that listed 60-odd kept segments is itself a
+        // segment larger than these tiny files).
+        Assert.InRange(RotatedFiles().Length, 1, 6);
+        Assert.True(AuditVerifier.Verify(ActivePath).Ok);
+    }
+
+    [Fact]
     public async Task Retention_SegmentsOlderThanMaxAge_AreMovedToTheArchive()
     {
         var archive = Path.Combine(Dir, "archive");

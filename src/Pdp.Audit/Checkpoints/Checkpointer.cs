@@ -121,7 +121,7 @@ internal sealed class Checkpointer : IDisposable
     {
         var active = _trail.ActivePath;
         var anchor = snapshot.Anchor;
-        var (keep, drop) = Retention.Plan(_options.Retention, snapshot.Segments, snapshot.ActiveBytes, anchor.Seq, active, _time.GetUtcNow());
+        var (keep, drop) = Retention.Plan(_options.Retention, snapshot.Segments, snapshot.ActiveBytes, anchor.Seq, _trail.KeepFromSeq, active, _time.GetUtcNow());
         var retained = keep.Count > 0
             ? new RecordPosition(keep[0].FirstSeq - 1, keep[0].PrevHash, keep[0].Number, 0, 0)
             : new RecordPosition(snapshot.Active!.FirstSeq - 1, snapshot.Active.PrevHash, snapshot.ActiveNumber, 0, 0);

@@ -6,11 +6,13 @@ namespace Pdp.Audit.Checkpoints;
 /// <summary>
 /// Which rotated segments a checkpoint lets go, and letting them go. Only segments wholly before the checkpoint's
 /// anchor qualify (the one holding the anchor stays, so start-up can check it), oldest first and without gaps, so
-/// what is left is always one chained suffix that the checkpoint anchors.
+/// what is left is always one chained suffix that the checkpoint anchors. Nothing a consumer still needs goes either:
+/// a segment holding a record at or above <c>keepFromSeq</c> (e.g. not yet shipped to the fleet log) stays, whatever
+/// the age and size bounds say — a record acknowledged is never lost to retention.
 /// </summary>
 internal static class Retention
 {
-    public static (List<Segment> Keep, List<Segment> Drop) Plan(RetentionOptions? options, IReadOnlyList<Segment> segments, long activeBytes, long anchorSeq, string activePath, DateTimeOffset now)
+    public static (List<Segment> Keep, List<Segment> Drop) Plan(RetentionOptions? options, IReadOnlyList<Segment> segments, long activeBytes, long anchorSeq, long keepFromSeq, string activePath, DateTimeOffset now)
     {
         var keep = segments.ToList();
         var drop = new List<Segment>();
@@ -22,7 +24,7 @@ internal static class Retention
         var total = segments.Sum(static s => s.Bytes) + activeBytes;
         foreach (var segment in segments)
         {
-            if (segment.LastSeq >= anchorSeq)
+            if (segment.LastSeq >= anchorSeq || segment.LastSeq >= keepFromSeq)
             {
                 break;
             }

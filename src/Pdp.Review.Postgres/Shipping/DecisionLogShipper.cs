@@ -37,6 +37,53 @@ public sealed partial class DecisionLogShipper(NpgsqlDataSource dataSource, stri
     /// <summary>Called for each decision shipped with how long after its record was written it was committed.</summary>
     public Action<TimeSpan>? LagObserved { get; set; }
 
+    /// <summary>
+    /// The fleet log as a second anchor, at start-up: the position it recorded for this trail (last seq and hash) must
+    /// still be in the local trail, unchanged. A trail cut below it, or rewritten at it, is refused even when every
+    /// local checkpoint went with the cut. Returns false when the database cannot be asked now (the shipper checks the
+    /// same position again as soon as it can, and stops with <see cref="Broken"/> set if it fails).
+    /// </summary>
+    /// <param name="localLastSeq">The local trail's last seq after it opened.</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <exception cref="AuditTrailCorruptException">The local trail does not hold what the fleet log recorded.</exception>
+    public async Task<bool> CheckAnchorAsync(long localLastSeq, CancellationToken cancellationToken)
+    {
+        if (TrailIdentity.Of(activePath) is not { } trailId)
+        {
+            return true;
+        }
+
+        long seq;
+        string hash;
+        try
+        {
+            await using var command = dataSource.CreateCommand("SELECT last_seq, last_hash FROM fleet_trails WHERE trail_id = $1");
+            command.Parameters.Add(new() { Value = trailId });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return true;
+            }
+
+            (seq, hash) = (reader.GetInt64(0), reader.GetString(1));
+        }
+        catch (Exception e) when (StoreFailures.IsUnavailable(e))
+        {
+            return false;
+        }
+
+        if (seq > localLastSeq)
+        {
+            throw new AuditTrailCorruptException(activePath, 0, seq,
+                $"the fleet decision log recorded this trail up to seq {seq} ({hash[..Math.Min(12, hash.Length)]}…) but the local trail ends at seq {localLastSeq}: records were cut");
+        }
+
+        // Reading the one record at the position confirms its hash (and throws if the trail was cut or rewritten there).
+        using var tail = new TrailTail(activePath, seq, hash, verifyHashes: false);
+        tail.ReadAvailable(1);
+        return true;
+    }
+
     /// <summary>Ships until <paramref name="stoppingToken"/> is cancelled; a failed batch is retried, never skipped.</summary>
     public async Task RunAsync(TimeProvider time, CancellationToken stoppingToken)
     {

@@ -18,6 +18,7 @@ public sealed class TrailStartupService(
     PolicyStore policies,
     Pdp.Policies.Loading.IPolicySource source,
     DecisionRecorder recorder,
+    IEnumerable<ITrailAnchor> anchors,
     TimeProvider time,
     ILogger<TrailStartupService> logger) : IHostedService
 {
@@ -29,6 +30,11 @@ public sealed class TrailStartupService(
         if (trail.Recovery.TruncatedTail is { } torn)
         {
             ServerLog.TrailTailRepaired(logger, torn.File, torn.Line, torn.BytesCut, torn.Reason);
+        }
+
+        foreach (var anchor in anchors)
+        {
+            await anchor.CheckAsync(trail, cancellationToken).ConfigureAwait(false);
         }
 
         // From the newest checkpoint: its state, then only the records after it; without one, the whole trail.

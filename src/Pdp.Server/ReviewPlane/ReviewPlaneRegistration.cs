@@ -61,6 +61,8 @@ public static class ReviewPlaneRegistration
                 sp.GetRequiredService<ILogger<DecisionLogShipper>>());
         });
 
+        services.AddSingleton<ITrailAnchor, FleetTrailAnchor>();
+
         // Start order matters: the schema before the trail opens and the policies load; then the listeners.
         services.AddHostedService<ReviewPlaneStartupService>();
         services.AddHostedService<ReviewPlaneBackgroundService>();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Grpc.Core;
 using Npgsql;
 using Pdp.Contracts.V1;
@@ -55,6 +56,39 @@ internal sealed class Fleet : IAsyncDisposable
         var instance = await PdpProcess.StartAsync(Policies, AuditPath(name), settings).WaitAsync(Timeout);
         _instances.Add(instance);
         return instance;
+    }
+
+    /// <summary>Runs instance <paramref name="name"/> expecting it to refuse to start: its exit code and what it printed on stderr.</summary>
+    public async Task<(int ExitCode, string Stderr)> RunToExitAsync(string name)
+    {
+        var start = new ProcessStartInfo("dotnet", [
+            Path.Combine(AppContext.BaseDirectory, "Pdp.Server.dll"),
+            $"--Pdp:PolicyDir={Policies}",
+            $"--Pdp:Audit:Path={AuditPath(name)}",
+            $"--Pdp:GrpcPort={PdpTestServer.FreePort()}",
+            $"--Pdp:AdminPort={PdpTestServer.FreePort()}",
+            $"--Pdp:AuthZen:Port={PdpTestServer.FreePort()}",
+            "--Pdp:Review:Store=postgres",
+            $"--Pdp:Review:Postgres:ConnectionString={ConnectionString}",
+            $"--Pdp:InstanceId={name}",
+        ])
+        { RedirectStandardError = true, RedirectStandardOutput = true };
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        _ = process.StandardOutput.ReadToEndAsync();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(Timeout);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        return (process.ExitCode, await stderr.WaitAsync(Timeout));
     }
 
     public async Task<long> ScalarAsync(string sql, params object[] parameters)

@@ -110,6 +110,43 @@ public sealed class FleetRecoveryTests
     }
 
     [Fact]
+    public async Task Start_TrailCutBelowTheFleetLogHeadWithItsCheckpointsRemoved_RefusesToStartNamingTheCut()
+    {
+        await using var fleet = await Fleet.CreateAsync("anchor");
+        var a = await fleet.StartAsync("a");
+        for (var i = 0; i < 20; i++)
+        {
+            await Fleet.DecideAsync(a, i % 2 == 0 ? "review.allow" : "review.deny");
+        }
+
+        using (Process.Start("kill", ["-TERM", a.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+        }
+
+        Assert.Equal(0, await a.WaitForExitAsync().WaitAsync(Fleet.Timeout));
+        var head = (await fleet.ListAsync("SELECT last_seq FROM fleet_trails", r => r.GetInt64(0))).Single();
+        Assert.True(head > 10, $"the fleet log recorded seq {head}");
+
+        // A cut the local trail alone cannot see: the newest records and every checkpoint that named them are gone,
+        // and what is left is a whole, chained trail of ten records.
+        var path = fleet.AuditPath("a");
+        var directory = Path.GetDirectoryName(path)!;
+        foreach (var file in Directory.GetFiles(directory, "audit.checkpoint.json").Concat(Directory.GetFiles(directory, "audit.state.*")))
+        {
+            File.Delete(file);
+        }
+
+        await File.WriteAllLinesAsync(path, (await File.ReadAllLinesAsync(path)).Take(10));
+
+        var (exitCode, stderr) = await fleet.RunToExitAsync("a");
+        Assert.Equal(1, exitCode);
+        Assert.Contains("refusing to start", stderr, StringComparison.Ordinal);
+        Assert.Contains($"fleet decision log recorded this trail up to seq {head}", stderr, StringComparison.Ordinal);
+        Assert.Contains("the local trail ends at seq 10", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Postgres_StoppedMidRunThenStarted_FailsClosedThenRecoversWithoutRestart()
     {
         await using var cluster = await PrivatePostgres.StartAsync(CancellationToken.None).WaitAsync(Fleet.Timeout);
@@ -148,24 +185,9 @@ public sealed class FleetRecoveryTests
 
         await fleet.ScalarAsync("INSERT INTO pdp_schema (version, description) VALUES (99, 'from a future Pdp') RETURNING version");
 
-        var start = new ProcessStartInfo("dotnet", [
-            Path.Combine(AppContext.BaseDirectory, "Pdp.Server.dll"),
-            $"--Pdp:PolicyDir={fleet.Policies}",
-            $"--Pdp:Audit:Path={fleet.AuditPath("newer")}",
-            $"--Pdp:GrpcPort={PdpTestServer.FreePort()}",
-            $"--Pdp:AdminPort={PdpTestServer.FreePort()}",
-            $"--Pdp:AuthZen:Port={PdpTestServer.FreePort()}",
-            "--Pdp:Review:Store=postgres",
-            $"--Pdp:Review:Postgres:ConnectionString={fleet.ConnectionString}",
-        ])
-        { RedirectStandardError = true, RedirectStandardOutput = true };
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        _ = process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(Fleet.Timeout);
+        var (exitCode, message) = await fleet.RunToExitAsync("newer");
 
-        Assert.Equal(1, process.ExitCode);
-        var message = await stderr;
+        Assert.Equal(1, exitCode);
         Assert.Contains("schema version 99", message, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", message, StringComparison.Ordinal);
         Assert.False(File.Exists(fleet.AuditPath("newer")), "nothing may be recorded by a server that refuses to start");
