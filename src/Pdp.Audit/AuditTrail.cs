@@ -493,6 +493,18 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A still copy of the trail as it stands between two batches, for verifying it beside the writer (see
+    /// <see cref="Verification.TrailSnapshot"/>); dispose it to remove the copy.
+    /// </summary>
+    public Verification.TrailSnapshot Snapshot() =>
+        Verification.TrailSnapshot.Take(ActivePath, () =>
+        {
+            // Flushed first in buffered mode, so the copy reads every committed byte from the file.
+            _file.FlushToDisk();
+            return (_file.Length, LastSeq);
+        }, _fileLock);
+
     /// <summary>fsyncs the active file (buffered mode), so a checkpoint pointer never names a record not on disk.</summary>
     internal void Sync()
     {

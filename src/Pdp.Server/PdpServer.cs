@@ -63,6 +63,7 @@ public static class PdpServer
         builder.Services.AddSingleton(sp => new PdpMetrics(TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<PdpOptions>>().Value.Review.MinSeconds)));
         builder.Services.AddHostedService<MetricsStartupService>();
         builder.Services.AddHostedService<TrailStartupService>();
+        builder.Services.AddHostedService<BackgroundVerificationService>();
         builder.Services.AddHostedService<ReviewExpiryService>();
 
         builder.Services.AddHostedService<PolicyStartupService>();

@@ -9,6 +9,7 @@ namespace Pdp.Audit.Writing;
 /// </summary>
 internal static class NativeMethods
 {
+    private const int ENOENT = 2;
     private const int EINVAL = 22;
     private const int EOPNOTSUPP = 95;
     private static bool s_unavailable = !OperatingSystem.IsLinux();
@@ -55,6 +56,28 @@ internal static class NativeMethods
             _ = close(fd);
         }
     }
+
+    /// <summary>A second name for an existing file (POSIX <c>link</c>); false where hard links are not available.</summary>
+    /// <exception cref="IOException">The link could not be made for another reason than the file being gone.</exception>
+    public static bool TryHardLink(string existing, string link)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        if (link_(existing, link) == 0)
+        {
+            return true;
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        return errno == ENOENT ? false : throw new IOException($"Could not link '{existing}' as '{link}' (errno {errno}).");
+    }
+
+    [DllImport("libc", EntryPoint = "link", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int link_([MarshalAs(UnmanagedType.LPUTF8Str)] string existing, [MarshalAs(UnmanagedType.LPUTF8Str)] string link);
 
     [DllImport("libc", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]

@@ -211,6 +211,14 @@ public sealed class AuditOptions
 
     /// <summary>Retention of rotated segments a checkpoint covers (<c>Pdp:Audit:Retention</c>); off unless a limit is set.</summary>
     public AuditRetentionOptions Retention { get; set; } = new();
+
+    /// <summary>
+    /// Verify the whole retained trail once after start, in the background, as <c>pdp audit verify</c> does (start-up
+    /// itself verifies only what follows the newest checkpoint). Off by default: it reads every retained byte, which a
+    /// sidecar pays in CPU and I/O; progress and result are metrics (<c>pdp_audit_background_verified_records</c>,
+    /// <c>pdp_audit_background_verification_result</c>) and a failure is logged as an error naming file, seq and problem.
+    /// </summary>
+    public bool VerifyAfterStart { get; set; }
 }
 
 public sealed class AuditCheckpointOptions

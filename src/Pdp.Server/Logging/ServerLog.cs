@@ -27,6 +27,15 @@ internal static partial class ServerLog
     [LoggerMessage(21, LogLevel.Information, "Audit trail {Path}: {Records} records verified; rebuilt {Decisions} decisions, {Dispositions} dispositions, {Pending} reviews pending")]
     public static partial void TrailReplayed(ILogger logger, string path, long records, int decisions, int dispositions, int pending);
 
+    [LoggerMessage(130, LogLevel.Information, "Audit trail {Path}: background verification passed: {Records} records, seq {FirstSeq} to {LastSeq}{Anchor}, in {Ms} ms")]
+    public static partial void BackgroundVerificationPassed(ILogger logger, string path, long records, long firstSeq, long lastSeq, string anchor, long ms);
+
+    [LoggerMessage(131, LogLevel.Error, "Audit trail {Path}: background verification FAILED at {File} line {Line} (seq {Seq}): {Problem}")]
+    public static partial void BackgroundVerificationFailed(ILogger logger, string path, string file, long line, long seq, string problem);
+
+    [LoggerMessage(132, LogLevel.Error, "Audit trail {Path}: background verification could not run")]
+    public static partial void BackgroundVerificationError(ILogger logger, string path, Exception error);
+
     [LoggerMessage(29, LogLevel.Information, "Audit trail {Path}: resumed from the checkpoint at seq {CheckpointSeq} ({StateEntries} state records); verified and replayed {Records} records after it (opened in {OpenMs} ms, rebuilt in {TotalMs} ms)")]
     public static partial void TrailResumed(ILogger logger, string path, long checkpointSeq, long stateEntries, long records, long openMs, long totalMs);
 

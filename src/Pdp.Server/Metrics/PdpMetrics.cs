@@ -52,6 +52,8 @@ public sealed class PdpMetrics
         AuditFailures = factory.CreateCounter("pdp_audit_write_failures_total", "Audit trail writes that failed.");
         AuditCheckpoints = factory.CreateCounter("pdp_audit_checkpoints_total", "Audit trail checkpoints written, by result (a failed one leaves the previous in force: start-up replays more).", ["result"]);
         AuditRecordsSinceCheckpoint = factory.CreateGauge("pdp_audit_records_since_checkpoint", "Records the next start-up would verify and replay: those after the newest checkpoint's anchor.");
+        BackgroundVerifiedRecords = factory.CreateGauge("pdp_audit_background_verified_records", "Records verified so far by the background verification after start (Pdp:Audit:VerifyAfterStart).");
+        BackgroundVerificationResult = factory.CreateGauge("pdp_audit_background_verification_result", "The background verification after start: 0 not run or running, 1 the trail verified, -1 it did not (the log says where).");
         OverloadRejections = factory.CreateCounter("pdp_overload_rejections_total", "Decisions refused with RESOURCE_EXHAUSTED by admission control.");
         AuthenticationFailures = factory.CreateCounter("pdp_authentication_failures_total", "mTLS calls refused because the client certificate is not an acceptable SVID, by reason.", ["reason"]);
         foreach (var reason in Enum.GetNames<Identity.SvidRejection>())
@@ -104,6 +106,10 @@ public sealed class PdpMetrics
     public Counter AuditCheckpoints { get; }
 
     public Gauge AuditRecordsSinceCheckpoint { get; }
+
+    public Gauge BackgroundVerifiedRecords { get; }
+
+    public Gauge BackgroundVerificationResult { get; }
 
     public Counter AuthenticationFailures { get; }
 
