@@ -51,7 +51,7 @@ public static class TrailReplayer
         var requestId = facts.RequestId;
         if (requestId.Length > 0 && facts.RequestDigest.Length > 0)
         {
-            idempotency.Remember(facts.AgentId, requestId, Convert.FromHexString(facts.RequestDigest), DecisionResponseMapper.ToResponse(facts), facts.DecidedAt, now);
+            idempotency.Remember(facts.AgentId, requestId, facts.RequestDigest, DecisionResponseMapper.ToResponse(facts), facts.DecidedAt, now);
         }
     }
 }

@@ -38,7 +38,7 @@ internal sealed class AuthZenEvaluator(DecisionMaker maker, PolicyStore policies
     {
         ArgumentNullException.ThrowIfNull(request);
         var proposal = _mapper.ToProposal(Top(request, "subject"), Top(request, "action"), Top(request, "resource"), Top(request, "context"), requestId);
-        var outcome = await maker.DecideAsync(proposal, caller, Digest(proposal), cancellationToken).ConfigureAwait(false);
+        var outcome = await maker.DecideAsync(proposal, caller, RequestDigest.Of(proposal, requestId), cancellationToken).ConfigureAwait(false);
         return AuthZenMapper.ToDecision(outcome);
     }
 
@@ -82,7 +82,7 @@ internal sealed class AuthZenEvaluator(DecisionMaker maker, PolicyStore policies
             // overlap, and one batch does not take every admission slot (Pdp:Overload) from other callers.
             foreach (var chunk in proposals.Chunk(BatchConcurrency))
             {
-                foreach (var decision in await Task.WhenAll(chunk.Select(p => DecideOneAsync(p, caller, cancellationToken))).ConfigureAwait(false))
+                foreach (var decision in await Task.WhenAll(chunk.Select(p => DecideOneAsync(p, caller, requestId, cancellationToken))).ConfigureAwait(false))
                 {
                     results.Add(decision);
                 }
@@ -94,7 +94,7 @@ internal sealed class AuthZenEvaluator(DecisionMaker maker, PolicyStore policies
             var stopOn = semantic == PermitOnFirstPermit;
             foreach (var proposal in proposals)
             {
-                var decision = await DecideOneAsync(proposal, caller, cancellationToken).ConfigureAwait(false);
+                var decision = await DecideOneAsync(proposal, caller, requestId, cancellationToken).ConfigureAwait(false);
                 results.Add(decision);
                 if (decision["decision"]!.GetValue<bool>() == stopOn)
                 {
@@ -130,11 +130,11 @@ internal sealed class AuthZenEvaluator(DecisionMaker maker, PolicyStore policies
     }
 
     /// <summary>One entry of a batch: its Decision, or a closed decision carrying the error (the spec's per-evaluation errors).</summary>
-    private async Task<JsonObject> DecideOneAsync(JsonObject proposal, CallerIdentity caller, CancellationToken cancellationToken)
+    private async Task<JsonObject> DecideOneAsync(JsonObject proposal, CallerIdentity caller, string? requestId, CancellationToken cancellationToken)
     {
         try
         {
-            var outcome = await maker.DecideAsync(proposal, caller, Digest(proposal), cancellationToken).ConfigureAwait(false);
+            var outcome = await maker.DecideAsync(proposal, caller, RequestDigest.Of(proposal, requestId), cancellationToken).ConfigureAwait(false);
             return AuthZenMapper.ToDecision(outcome);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -187,6 +187,4 @@ internal sealed class AuthZenEvaluator(DecisionMaker maker, PolicyStore policies
 
     private static AuthZenPart Top(JsonObject request, string key) => new(request[key], key);
 
-    /// <summary>The recorded <c>request_digest</c>: SHA-256 over the canonical JSON of the proposal as the PEP's request made it.</summary>
-    private static string Digest(JsonObject proposal) => Convert.ToHexStringLower(SHA256.HashData(CanonicalJson.Serialize(proposal)));
 }

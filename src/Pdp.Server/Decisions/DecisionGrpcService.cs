@@ -25,8 +25,9 @@ public sealed class DecisionGrpcService(
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var digest = IdempotencyCache.Digest(request);
-        return idempotency.GetOrDecideAsync(request, digest, () => DecideNowAsync(request, digest, context));
+        var proposal = _inputs.Build(request);
+        var digest = RequestDigest.Of(proposal, request.RequestId);
+        return idempotency.GetOrDecideAsync(request, digest, () => DecideNowAsync(proposal, digest, context));
     }
 
     public override async Task<RecordDispositionResponse> RecordDisposition(RecordDispositionRequest request, ServerCallContext context)
@@ -62,10 +63,9 @@ public sealed class DecisionGrpcService(
         }
     }
 
-    private async Task<DecideResponse> DecideNowAsync(DecideRequest request, byte[] requestDigest, ServerCallContext context)
+    private async Task<DecideResponse> DecideNowAsync(System.Text.Json.Nodes.JsonObject proposal, string requestDigest, ServerCallContext context)
     {
-        var proposal = _inputs.Build(request);
-        var outcome = await maker.DecideAsync(proposal, CallerIdentityInterceptor.Of(context), Convert.ToHexStringLower(requestDigest), context.CancellationToken).ConfigureAwait(false);
+        var outcome = await maker.DecideAsync(proposal, CallerIdentityInterceptor.Of(context), requestDigest, context.CancellationToken).ConfigureAwait(false);
         return outcome.Response;
     }
 

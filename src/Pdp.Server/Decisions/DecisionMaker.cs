@@ -59,7 +59,7 @@ public sealed class DecisionMaker(
         proposal["decision_id"] = decisionId;
         proposal["time"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
         proposal["caller"] = caller.ToInput();
-        var input = Pdp.Evaluation.Testing.InputDocument.CompleteInPlace(proposal);
+        var input = Pdp.Evaluation.Input.InputDefaults.CompleteProposal(proposal);
         var decision = evaluator.Evaluate(new EvaluationRequest(input, actionType, now));
         LogFailures(decision, decisionId);
 

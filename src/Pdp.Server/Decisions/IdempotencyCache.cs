@@ -28,9 +28,13 @@ public sealed class IdempotencyCache : IDisposable
     }
 
     /// <summary>Returns the remembered decision for this request, or runs <paramref name="decide"/> once and remembers it.</summary>
-    public async Task<DecideResponse> GetOrDecideAsync(DecideRequest request, byte[] digest, Func<Task<DecideResponse>> decide)
+    /// <param name="request">The request (its agent and request id are the key).</param>
+    /// <param name="digest">Its <see cref="RequestDigest"/>: a reused id with another digest is refused.</param>
+    /// <param name="decide">Makes the decision when none is remembered.</param>
+    public async Task<DecideResponse> GetOrDecideAsync(DecideRequest request, string digest, Func<Task<DecideResponse>> decide)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(digest);
         ArgumentNullException.ThrowIfNull(decide);
         if (string.IsNullOrEmpty(request.RequestId))
         {
@@ -50,7 +54,7 @@ public sealed class IdempotencyCache : IDisposable
             entry = existing;
         }
 
-        if (!CryptographicOperations.FixedTimeEquals(entry.Digest, digest))
+        if (!string.Equals(entry.Digest, digest, StringComparison.Ordinal))
         {
             throw new IdempotencyConflictException(request.RequestId);
         }
@@ -74,18 +78,11 @@ public sealed class IdempotencyCache : IDisposable
         }
     }
 
-    /// <summary>What identifies "the same request": SHA-256 of its wire form. Empty when it has no request_id.</summary>
-    public static byte[] Digest(DecideRequest request)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return string.IsNullOrEmpty(request.RequestId) ? [] : SHA256.HashData(request.ToByteArray());
-    }
-
     /// <summary>Whether a decision made at <paramref name="decidedAt"/> is still inside the window at <paramref name="now"/>.</summary>
     public bool Covers(DateTimeOffset decidedAt, DateTimeOffset now) => decidedAt + _window > now;
 
     /// <summary>Seeds a remembered decision, e.g. when rebuilding the window from the audit trail.</summary>
-    public void Remember(string agentId, string requestId, byte[] digest, DecideResponse response, DateTimeOffset decidedAt, DateTimeOffset now)
+    public void Remember(string agentId, string requestId, string digest, DecideResponse response, DateTimeOffset decidedAt, DateTimeOffset now)
     {
         var remaining = decidedAt + _window - now;
         if (remaining <= TimeSpan.Zero)
@@ -104,7 +101,7 @@ public sealed class IdempotencyCache : IDisposable
 
     private static string Key(string agentId, string requestId) => string.Concat(agentId, "\n", requestId);
 
-    private sealed record Entry(byte[] Digest, Lazy<Task<DecideResponse>> Response);
+    private sealed record Entry(string Digest, Lazy<Task<DecideResponse>> Response);
 
     private sealed class TimeProviderClock(TimeProvider time) : Microsoft.Extensions.Internal.ISystemClock
     {

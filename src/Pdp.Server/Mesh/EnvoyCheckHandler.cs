@@ -73,7 +73,7 @@ public sealed class EnvoyCheckHandler(
                 return CheckResponses.Allow(approved.DecisionId, approved.Obligations, incoming, redemption.Use.UseId);
             }
 
-            var outcome = await maker.DecideAsync(proposal, caller, string.Empty, cancellationToken).ConfigureAwait(false);
+            var outcome = await maker.DecideAsync(proposal, caller, RequestDigest.Of(proposal, request.Attributes?.Request?.Http?.Id), cancellationToken).ConfigureAwait(false);
             return CheckResponses.FromDecision(outcome.Response, incoming, _envoy.ApprovalHeader);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
