@@ -3,6 +3,7 @@ using Pdp.Audit;
 using Pdp.Evaluation;
 using Pdp.Evaluation.Results;
 using Pdp.Evaluation.Testing;
+using Pdp.Review.Events;
 
 namespace Pdp.Cli.Replay;
 
@@ -72,27 +73,34 @@ internal static class ReplayAnalysis
             throw Bad(record, "has no \"decision_id\"");
         }
 
-        if (payload["input"] is not JsonObject input)
+        if (payload["input"] is not JsonObject)
         {
             throw Bad(record, "has no \"input\" object");
         }
 
-        if (payload["response"] is not JsonObject response || !TryParseVerdict(Text(response, "verdict"), out var recorded))
+        if (payload["response"] is not JsonObject response || !TryParseVerdict(Text(response, "verdict"), out _))
         {
             throw Bad(record, "has no \"response.verdict\" of VERDICT_ALLOW, VERDICT_DENY or VERDICT_REQUIRE_HUMAN");
         }
 
+        // Read through the same type the server writes and replays the event with.
+        var facts = DecisionEventJson.Read(payload);
+        var input = facts.RecordedInput;
         var actionType = InputDocument.ActionTypeOf(input);
         var decision = candidate.Evaluate(new EvaluationRequest(input, actionType, InputDocument.TimeOf(input)));
-        var recordedPolicy = Text(payload, "deciding_policy");
         return new ReplayedDecision(
             record.Seq,
-            id,
+            facts.DecisionId,
             Text(payload, "decided_at"),
             actionType,
-            recorded,
-            recordedPolicy.Length > 0 ? recordedPolicy : DecisionCombiner.DefaultPolicyId,
-            Text(response, "policy_revision"),
+            facts.Verdict switch
+            {
+                Pdp.Review.Model.DecisionVerdict.Allow => Verdict.Allow,
+                Pdp.Review.Model.DecisionVerdict.RequireHuman => Verdict.RequireHuman,
+                _ => Verdict.Deny,
+            },
+            facts.PolicyId.Length > 0 ? facts.PolicyId : DecisionCombiner.DefaultPolicyId,
+            facts.PolicyRevision,
             decision.Verdict,
             decision.DecidingPolicyId ?? DecisionCombiner.DefaultPolicyId,
             decision.Reasons.Count > 0 ? decision.Reasons[0].Message : string.Empty,
