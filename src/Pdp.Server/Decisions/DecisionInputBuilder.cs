@@ -79,40 +79,46 @@ public sealed class DecisionInputBuilder(int maxStructDepth)
         var result = new JsonObject();
         foreach (var (key, item) in value.Fields)
         {
-            result[key] = ValueAt(item, $"{path}.{key}", depth);
+            result[key] = ValueAt(item, path, key, 0, depth);
         }
 
         return result;
     }
 
-    private JsonNode? ValueAt(Value value, string path, int depth)
+    /// <summary>
+    /// One value at <paramref name="parent"/>.<paramref name="key"/> (or <paramref name="parent"/>[<paramref name="index"/>]
+    /// when the key is null). The path text is built only where it is needed — an error, or a container whose members
+    /// need it — not for every scalar of every request.
+    /// </summary>
+    private JsonNode? ValueAt(Value value, string parent, string? key, int index, int depth)
     {
         switch (value.KindCase)
         {
             case Value.KindOneofCase.StringValue:
-                return JsonValue.Create(Bounded(value.StringValue, path, MaxStructStringLength));
+                return JsonValue.Create(value.StringValue.Length <= MaxStructStringLength ? value.StringValue : Bounded(value.StringValue, PathOf(parent, key, index), MaxStructStringLength));
             case Value.KindOneofCase.BoolValue:
                 return JsonValue.Create(value.BoolValue);
             case Value.KindOneofCase.NumberValue:
                 if (!double.IsFinite(value.NumberValue))
                 {
-                    throw new RequestValidationException(path, "must be a finite number (NaN and infinities have no JSON form)");
+                    throw new RequestValidationException(PathOf(parent, key, index), "must be a finite number (NaN and infinities have no JSON form)");
                 }
 
                 return JsonValue.Create(value.NumberValue);
             case Value.KindOneofCase.StructValue:
-                return StructAt(value.StructValue, path, depth + 1);
+                return StructAt(value.StructValue, PathOf(parent, key, index), depth + 1);
             case Value.KindOneofCase.ListValue:
+                var path = PathOf(parent, key, index);
                 if (depth + 1 > maxStructDepth)
                 {
                     throw new RequestValidationException(path, $"is nested deeper than {maxStructDepth} levels");
                 }
 
                 var list = new JsonArray();
-                var index = 0;
+                var i = 0;
                 foreach (var item in value.ListValue.Values)
                 {
-                    list.Add(ValueAt(item, $"{path}[{index++}]", depth + 1));
+                    list.Add(ValueAt(item, path, null, i++, depth + 1));
                 }
 
                 return list;
@@ -120,6 +126,9 @@ public sealed class DecisionInputBuilder(int maxStructDepth)
                 return null;
         }
     }
+
+    private static string PathOf(string parent, string? key, int index) =>
+        key is null ? $"{parent}[{index}]" : $"{parent}.{key}";
 
     private static string Bounded(string value, string field, int max) =>
         value.Length <= max ? value : throw new RequestValidationException(field, $"is longer than {max} characters");
