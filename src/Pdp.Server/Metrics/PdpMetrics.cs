@@ -19,7 +19,12 @@ public sealed class PdpMetrics
     private static readonly string[] ErrorKinds = ["exception", "timeout", "limit", "invalid_result"];
 
     private readonly TimeSpan _rubberStamp;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), Counter.Child> _decisionChildren = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), Counter.Child> _actionChildren = new();
     private volatile MetricLabels _labels = MetricLabels.Empty;
+
+    private static Counter.Child ChildOf(System.Collections.Concurrent.ConcurrentDictionary<(string, string), Counter.Child> children, Counter counter, string first, string second) =>
+        children.TryGetValue((first, second), out var child) ? child : children.GetOrAdd((first, second), static (key, c) => c.WithLabels(key.Item1, key.Item2), counter);
     private string? _revision;
 
     public PdpMetrics(TimeSpan rubberStampBelow)
@@ -148,8 +153,9 @@ public sealed class PdpMetrics
         ArgumentNullException.ThrowIfNull(decision);
         var labels = _labels;
         var verdict = decision.Verdict.ToText();
-        Decisions.WithLabels(labels.Policy(decision.DecidingPolicyId ?? MetricLabels.Default), verdict).Inc();
-        DecisionsByAction.WithLabels(labels.Action(actionType, decision.DecidingPolicyId), verdict).Inc();
+        // Children looked up by (label, label) without building a label array per decision; both label sets are bounded.
+        ChildOf(_decisionChildren, Decisions, labels.Policy(decision.DecidingPolicyId ?? MetricLabels.Default), verdict).Inc();
+        ChildOf(_actionChildren, DecisionsByAction, labels.Action(actionType, decision.DecidingPolicyId), verdict).Inc();
         DecisionDuration.Observe(elapsed.TotalSeconds);
         foreach (var outcome in decision.Outcomes)
         {
