@@ -28,7 +28,7 @@ public sealed class GrpcMetricsInterceptor(PdpMetrics metrics) : Interceptor
         }
         finally
         {
-            metrics.GrpcRequests.WithLabels(context.Method, PdpMetrics.CodeName(code)).Inc();
+            metrics.RecordGrpcCall(context.Method, code);
         }
     }
 
@@ -49,7 +49,7 @@ public sealed class GrpcMetricsInterceptor(PdpMetrics metrics) : Interceptor
         }
         finally
         {
-            metrics.GrpcRequests.WithLabels(context.Method, PdpMetrics.CodeName(code)).Inc();
+            metrics.RecordGrpcCall(context.Method, code);
         }
     }
 }

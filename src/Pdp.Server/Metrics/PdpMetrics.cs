@@ -21,7 +21,11 @@ public sealed class PdpMetrics
     private readonly TimeSpan _rubberStamp;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), Counter.Child> _decisionChildren = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), Counter.Child> _actionChildren = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), Counter.Child> _grpcChildren = new();
     private volatile MetricLabels _labels = MetricLabels.Empty;
+
+    /// <summary>Counts one gRPC call; <paramref name="method"/> is one the server serves (unknown ones never get here).</summary>
+    public void RecordGrpcCall(string method, Grpc.Core.StatusCode code) => ChildOf(_grpcChildren, GrpcRequests, method, CodeName(code)).Inc();
 
     private static Counter.Child ChildOf(System.Collections.Concurrent.ConcurrentDictionary<(string, string), Counter.Child> children, Counter counter, string first, string second) =>
         children.TryGetValue((first, second), out var child) ? child : children.GetOrAdd((first, second), static (key, c) => c.WithLabels(key.Item1, key.Item2), counter);
@@ -212,7 +216,12 @@ public sealed class PdpMetrics
     }
 
     /// <summary>The canonical gRPC name of a status code (<c>INVALID_ARGUMENT</c>), as other gRPC tooling labels it.</summary>
-    public static string CodeName(Grpc.Core.StatusCode code) => SnakeCase(code.ToString()).ToUpperInvariant();
+    public static string CodeName(Grpc.Core.StatusCode code) =>
+        CodeNames.TryGetValue(code, out var name) ? name : SnakeCase(code.ToString()).ToUpperInvariant();
+
+    // Formatted once, not per call.
+    private static readonly System.Collections.Frozen.FrozenDictionary<Grpc.Core.StatusCode, string> CodeNames =
+        System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(Enum.GetValues<Grpc.Core.StatusCode>().Distinct(), c => c, c => SnakeCase(c.ToString()).ToUpperInvariant());
 
     /// <summary><c>NoCertificate</c> → <c>no_certificate</c>: label values are snake_case like every other.</summary>
     public static string SnakeCase(string pascal)
