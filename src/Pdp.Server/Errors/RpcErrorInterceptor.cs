@@ -7,17 +7,33 @@ namespace Pdp.Server.Errors;
 /// <summary>Applies <see cref="RpcErrorMapping"/> to every service method.</summary>
 public sealed class RpcErrorInterceptor(ILogger<RpcErrorInterceptor> logger) : Interceptor
 {
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
         ArgumentNullException.ThrowIfNull(continuation);
         ArgumentNullException.ThrowIfNull(context);
+        Task<TResponse> call;
         try
         {
-            return await continuation(request, context).ConfigureAwait(false);
+            call = continuation(request, context);
         }
         catch (Exception e) when (e is not RpcException)
         {
             throw Translate(e, context.Method);
+        }
+
+        // A call that finished without waiting needs no state machine of its own.
+        return call.IsCompletedSuccessfully ? call : AwaitUnary(call, context.Method);
+    }
+
+    private async Task<TResponse> AwaitUnary<TResponse>(Task<TResponse> call, string method)
+    {
+        try
+        {
+            return await call.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not RpcException)
+        {
+            throw Translate(e, method);
         }
     }
 

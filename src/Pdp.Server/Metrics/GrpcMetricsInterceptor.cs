@@ -10,14 +10,42 @@ namespace Pdp.Server.Metrics;
 /// </summary>
 public sealed class GrpcMetricsInterceptor(PdpMetrics metrics) : Interceptor
 {
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
         ArgumentNullException.ThrowIfNull(continuation);
         ArgumentNullException.ThrowIfNull(context);
+        Task<TResponse> call;
+        try
+        {
+            call = continuation(request, context);
+        }
+        catch (RpcException e)
+        {
+            metrics.RecordGrpcCall(context.Method, e.StatusCode);
+            throw;
+        }
+        catch
+        {
+            metrics.RecordGrpcCall(context.Method, StatusCode.Unknown);
+            throw;
+        }
+
+        if (call.IsCompletedSuccessfully)
+        {
+            // Finished without waiting: counted now, no state machine of its own.
+            metrics.RecordGrpcCall(context.Method, StatusCode.OK);
+            return call;
+        }
+
+        return AwaitUnary(call, context.Method);
+    }
+
+    private async Task<TResponse> AwaitUnary<TResponse>(Task<TResponse> call, string method)
+    {
         var code = StatusCode.Unknown;
         try
         {
-            var response = await continuation(request, context).ConfigureAwait(false);
+            var response = await call.ConfigureAwait(false);
             code = StatusCode.OK;
             return response;
         }
@@ -28,7 +56,7 @@ public sealed class GrpcMetricsInterceptor(PdpMetrics metrics) : Interceptor
         }
         finally
         {
-            metrics.RecordGrpcCall(context.Method, code);
+            metrics.RecordGrpcCall(method, code);
         }
     }
 
