@@ -120,10 +120,14 @@ internal sealed class PolicyWorkspace : IDisposable
             File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
         }
 
-        var data = Path.Combine(from, "data");
-        if (Directory.Exists(data))
+        // The sub-folders a policy set reads: data documents and helper modules.
+        foreach (var folder in new[] { "data", "lib" })
         {
-            Copy(data, Path.Combine(to, "data"));
+            var source = Path.Combine(from, folder);
+            if (Directory.Exists(source))
+            {
+                Copy(source, Path.Combine(to, folder));
+            }
         }
     }
 }
