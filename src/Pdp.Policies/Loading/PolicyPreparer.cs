@@ -82,7 +82,7 @@ public sealed class PolicyPreparer
         catch (JavaScriptException e)
         {
             engine.Engine.Advanced.ResetCallStack();
-            return (new PreparedData(null, $"prepare(data) threw {Truncate(e.Message)}"), false);
+            return (new PreparedData(null, $"prepare(data) threw: {Truncate(e.Message)}"), false);
         }
         catch (TimeoutException)
         {
