@@ -43,7 +43,7 @@ export function prepare(data) {
 // Exact agent/secret pairs only: no wildcards, so every readable secret is named in review.
 // Keyed by the normalized agent and the exact secret; the first grant for a pair wins.
 function grantsByAgentAndSecret(data) {
-  const grants = {};
+  const grants = Object.create(null);
   for (const grant of list(data.secret_grants, "read")) {
     if (isObject(grant)) {
       const key = grantKey(grant.agent, str(grant.secret));
