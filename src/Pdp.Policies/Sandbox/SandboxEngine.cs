@@ -39,8 +39,8 @@ public sealed class SandboxEngine
             TimeSystem = _clock,
         };
         jintOptions.EnableModules(new LibraryModuleLoader(_libraries));
-        jintOptions.Constraint(new CpuTimeConstraint(TimeSpan.FromMilliseconds(options.TimeoutMilliseconds)))
-            .MaxStatements(options.MaxStatements)
+        // The statement limit is counted by the CPU-time constraint (see there), not by Jint's own MaxStatements.
+        jintOptions.Constraint(new CpuTimeConstraint(TimeSpan.FromMilliseconds(options.TimeoutMilliseconds), options.MaxStatements))
             .LimitMemory(options.MemoryLimitBytes)
             .LimitRecursion(options.MaxRecursionDepth)
             .DisableStringCompilation();
