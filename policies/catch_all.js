@@ -14,6 +14,8 @@
 // (data/agents.json, data/secret_grants.json), so this is what stops one workload from using
 // another agent's registrations and grants.
 
+import { str, list, isObject, exactSet, hasExact, has, productionNames } from "./lib/util.js";
+
 export const policy = {
   id: "catch-all-guardrails",
   owner: "ai-governance-team",
@@ -32,65 +34,33 @@ export const policy = {
     "Denies callers whose SPIFFE ID is not an agent workload or names another agent than agent.id, unauthenticated callers in production, malformed actions, anonymous agents in production and any action type that no policy in the set is written for.",
 };
 
-function str(v) {
-  return typeof v === "string" ? v : "";
+// What decide needs from data, derived once per policy-set revision.
+export function prepare(data) {
+  return {
+    known_types: knownTypes(data),
+    production: productionNames(data),
+    trust_domains: exactSet(list(data.workloads, "trust_domains").map((td) => str(td).trim())),
+    agent_path_prefix: agentPathPrefix(data),
+  };
 }
 
-function norm(v) {
-  return str(v).trim().toLowerCase();
-}
-
-function list(doc, key) {
-  if (doc !== null && typeof doc === "object" && Array.isArray(doc[key])) {
-    return doc[key];
-  }
-  return [];
-}
-
-function containsNorm(values, value) {
-  const wanted = norm(value);
-  if (wanted === "") {
-    return false;
-  }
-  for (const v of values) {
-    if (norm(v) === wanted) {
-      return true;
-    }
-  }
-  return false;
-}
-
-function inRange(value, low, high) {
-  return typeof value === "number" && Number.isFinite(value) && value >= low && value <= high;
-}
-
-// True if the type is listed under any family of data/action_catalog.json.
+// Every type listed under any family of data/action_catalog.json, as an exactSet.
 // A missing or empty catalog knows nothing, so everything is denied (fail closed).
-function knownType(data, type) {
-  const families = data.action_catalog !== null && typeof data.action_catalog === "object" ? data.action_catalog.families : undefined;
-  if (families === null || typeof families !== "object") {
-    return false;
+function knownTypes(data) {
+  const families = isObject(data.action_catalog) ? data.action_catalog.families : undefined;
+  if (!isObject(families)) {
+    return {};
   }
+  let types = [];
   for (const family of Object.keys(families)) {
-    if (list(families, family).includes(type)) {
-      return true;
-    }
+    types = types.concat(list(families, family));
   }
-  return false;
-}
-
-function isProduction(input, data) {
-  const names = list(data.environments, "production");
-  return containsNorm(names.length > 0 ? names : ["production"], input.context.environment);
-}
-
-function callerOf(input) {
-  return input.caller !== null && typeof input.caller === "object" ? input.caller : {};
+  return exactSet(types);
 }
 
 // The configured agent path prefix as "/segment/…/", "/agents/" when none is set.
 function agentPathPrefix(data) {
-  const doc = data.workloads !== null && typeof data.workloads === "object" ? data.workloads : {};
+  const doc = isObject(data.workloads) ? data.workloads : {};
   let prefix = str(doc.agent_path_prefix).trim();
   if (prefix === "") {
     prefix = "/agents/";
@@ -107,7 +77,7 @@ function agentPathPrefix(data) {
 // Why a SPIFFE ID is not an agent workload, or "" when it is one: its trust domain must be
 // listed in data/workloads.json trust_domains (a missing list trusts none), and its path must
 // lie strictly below agent_path_prefix, in well-formed segments.
-function notAgentWorkload(spiffeId, data) {
+function notAgentWorkload(spiffeId, prepared) {
   const text = str(spiffeId);
   if (!text.startsWith("spiffe://")) {
     return "it is not a spiffe:// ID";
@@ -116,11 +86,10 @@ function notAgentWorkload(spiffeId, data) {
   const slash = rest.indexOf("/");
   const trustDomain = slash < 0 ? rest : rest.substring(0, slash);
   const path = slash < 0 ? "" : rest.substring(slash);
-  const trusted = list(data.workloads, "trust_domains").map((td) => str(td).trim());
-  if (trustDomain === "" || !trusted.includes(trustDomain)) {
+  if (trustDomain === "" || !hasExact(prepared.trust_domains, trustDomain)) {
     return `trust domain "${trustDomain}" is not in data/workloads.json trust_domains`;
   }
-  const prefix = agentPathPrefix(data);
+  const prefix = prepared.agent_path_prefix;
   if (!path.startsWith(prefix) || path.length === prefix.length) {
     return `its path is not under ${prefix}`;
   }
@@ -139,15 +108,17 @@ function workloadAgentName(spiffeId) {
   return text.substring(text.lastIndexOf("/") + 1);
 }
 
-export function decide(input, data) {
+export function decide(input, data, prepared) {
   const action = input.action;
-  const caller = callerOf(input);
+  // The checks every decision passes are written out here rather than through the helpers: this policy runs
+  // on every decision, and in the sandbox's interpreter each function call costs more than the check itself.
+  const caller = input.caller !== null && typeof input.caller === "object" ? input.caller : {};
 
   // Who is calling comes first: it is the one thing the request itself cannot claim.
   // Only agent workloads may propose actions. A caller without a SPIFFE ID (Unix socket,
   // plaintext TCP) is judged by the next rule instead.
   if (caller.spiffe_id !== undefined) {
-    const why = notAgentWorkload(caller.spiffe_id, data);
+    const why = notAgentWorkload(caller.spiffe_id, prepared);
     if (why !== "") {
       return { verdict: "deny", reason: `workload ${str(caller.spiffe_id)} is not an agent workload: ${why}` };
     }
@@ -170,7 +141,8 @@ export function decide(input, data) {
     }
   }
   // Production needs an identity established by the transport (mTLS SVID or Unix peer credentials).
-  if (caller.authenticated !== true && isProduction(input, data)) {
+  const production = has(prepared.production, input.context.environment);
+  if (caller.authenticated !== true && production) {
     const transport = str(caller.transport) !== "" ? str(caller.transport) : "unknown";
     return {
       verdict: "deny",
@@ -179,21 +151,23 @@ export function decide(input, data) {
   }
 
   // Out-of-range scores mean a broken or manipulated caller; thresholds elsewhere would misfire.
-  if (!inRange(action.confidence, 0, 1)) {
+  const confidence = action.confidence;
+  if (!(typeof confidence === "number" && confidence >= 0 && confidence <= 1)) {
     return { verdict: "deny", reason: `malformed action: confidence ${action.confidence} is outside [0, 1]` };
   }
-  if (!inRange(action.risk_score, 0, 100)) {
+  const risk = action.risk_score;
+  if (!(typeof risk === "number" && risk >= 0 && risk <= 100)) {
     return { verdict: "deny", reason: `malformed action: risk_score ${action.risk_score} is outside [0, 100]` };
   }
-  if (str(action.type).trim() === "") {
+  if (typeof action.type !== "string" || action.type.trim() === "") {
     return { verdict: "deny", reason: "malformed action: action.type is empty" };
   }
   // Nothing happens in production without an accountable, identified agent. A SPIFFE caller with
   // an empty agent.id was already denied above, in any environment; this catches Unix-socket callers.
-  if (isProduction(input, data) && str(input.agent.id).trim() === "") {
+  if (production && str(input.agent.id).trim() === "") {
     return { verdict: "deny", reason: "production action from an unidentified agent (agent.id is empty)" };
   }
-  if (!knownType(data, action.type)) {
+  if (!hasExact(prepared.known_types, action.type)) {
     return {
       verdict: "deny",
       reason: `no policy covers action type "${action.type}" (not in data/action_catalog.json)`,

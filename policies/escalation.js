@@ -3,6 +3,8 @@
 // (closing an incident, especially as a false positive) or spending scarce attention
 // (paging executives or individuals) is what a misled agent would do, so those go to a human.
 
+import { str, norm, list, exactSet, normSet, has, hasExact, familyAgents } from "./lib/util.js";
+
 export const policy = {
   id: "incident-escalation",
   owner: "incident-management-team",
@@ -20,48 +22,24 @@ export const policy = {
     "Lets agents escalate incidents and page on-call rotations, and sends executive pages, pages to individuals and incident closures that end an investigation to an incident commander.",
 };
 
-const KNOWN_TYPES = ["incident.escalate", "incident.page", "incident.close"];
+const KNOWN_TYPES = exactSet(["incident.escalate", "incident.page", "incident.close"]);
 
 // parameters.resolution values an agent may propose when closing.
 const RESOLUTIONS = ["resolved", "duplicate", "false_positive"];
 
 // context.severity values whose closure always gets an incident commander's sign-off.
-const HIGH_SEVERITIES = ["sev0", "sev1", "sev2"];
+const HIGH_SEVERITIES = exactSet(["sev0", "sev1", "sev2"]);
 
 // Below this confidence a closure proposal is reviewed.
 const MIN_CLOSE_CONFIDENCE = 0.8;
 
-function str(v) {
-  return typeof v === "string" ? v : "";
-}
-
-function norm(v) {
-  return str(v).trim().toLowerCase();
-}
-
-function list(doc, key) {
-  if (doc !== null && typeof doc === "object" && Array.isArray(doc[key])) {
-    return doc[key];
-  }
-  return [];
-}
-
-function containsNorm(values, value) {
-  const wanted = norm(value);
-  if (wanted === "") {
-    return false;
-  }
-  for (const v of values) {
-    if (norm(v) === wanted) {
-      return true;
-    }
-  }
-  return false;
-}
-
-function agentAllowed(data, family, agentId) {
-  const byFamily = data.agents !== null && typeof data.agents === "object" ? data.agents.allowed_by_family : undefined;
-  return containsNorm(list(byFamily, family), agentId);
+// What decide needs from data, derived once per policy-set revision.
+export function prepare(data) {
+  return {
+    agents: familyAgents(data, "escalation"),
+    executives: normSet(list(data.paging, "executives")),
+    rotations: normSet(list(data.paging, "rotations")),
+  };
 }
 
 // The incident is context.incident_id, or the target itself when the target is an incident.
@@ -73,16 +51,16 @@ function incidentOf(input) {
   return input.action.target.kind === "incident" ? str(input.action.target.id).trim() : "";
 }
 
-export function decide(input, data) {
+export function decide(input, data, prepared) {
   const action = input.action;
   const type = action.type;
-  if (!KNOWN_TYPES.includes(type)) {
+  if (!hasExact(KNOWN_TYPES, type)) {
     return undefined; // unknown incident.* types are denied by the catch-all
   }
   const agentId = str(input.agent.id);
   const incident = incidentOf(input);
 
-  if (!agentAllowed(data, "escalation", agentId)) {
+  if (!has(prepared.agents, agentId)) {
     return { verdict: "deny", reason: `agent "${agentId}" is not registered for escalation actions (data/agents.json)` };
   }
   // Every escalation, page and closure must be traceable to an incident record.
@@ -103,14 +81,14 @@ export function decide(input, data) {
     if (recipient === "") {
       return { verdict: "deny", reason: `page for ${incident} names no recipient` };
     }
-    if (containsNorm(list(data.paging, "executives"), recipient)) {
+    if (has(prepared.executives, recipient)) {
       return {
         verdict: "require_human",
         reason: `paging executive ${recipient} for ${incident} needs an incident commander's approval`,
         review_ttl: "30m",
       };
     }
-    if (containsNorm(list(data.paging, "rotations"), recipient)) {
+    if (has(prepared.rotations, recipient)) {
       // The dedupe window stops a looping agent from page-storming a rotation.
       return {
         verdict: "allow",
@@ -141,7 +119,7 @@ export function decide(input, data) {
       review_ttl: "4h",
     };
   }
-  if (HIGH_SEVERITIES.includes(norm(input.context.severity))) {
+  if (hasExact(HIGH_SEVERITIES, norm(input.context.severity))) {
     return {
       verdict: "require_human",
       reason: `${incident} is ${norm(input.context.severity)}; closing a high-severity incident needs an incident commander`,

@@ -2,6 +2,8 @@
 // Rules are checked top to bottom and the first match decides: denials first,
 // then the strongest human reviews (two approvers) before the single-approver ones.
 
+import { str, norm, list, exactSet, normSet, has, hasExact, familyAgents } from "./lib/util.js";
+
 export const policy = {
   id: "iam-account-changes",
   owner: "iam-platform-team",
@@ -23,7 +25,7 @@ export const policy = {
 const MIN_CONFIDENCE = 0.9;
 
 // Types this policy understands; anything else under iam.* is left to the catch-all.
-const KNOWN_TYPES = [
+const KNOWN_TYPES = exactSet([
   "iam.account.disable",
   "iam.account.enable",
   "iam.account.delete",
@@ -31,43 +33,19 @@ const KNOWN_TYPES = [
   "iam.role.revoke",
   "iam.mfa.reset",
   "iam.session.revoke",
-];
+]);
 
 // Containment steps: they only cut access, so an agent may take them on its own
 // during an active incident.
-const CONTAINMENT_TYPES = ["iam.account.disable", "iam.role.revoke", "iam.session.revoke"];
+const CONTAINMENT_TYPES = exactSet(["iam.account.disable", "iam.role.revoke", "iam.session.revoke"]);
 
-function str(v) {
-  return typeof v === "string" ? v : "";
-}
-
-function norm(v) {
-  return str(v).trim().toLowerCase();
-}
-
-function list(doc, key) {
-  if (doc !== null && typeof doc === "object" && Array.isArray(doc[key])) {
-    return doc[key];
-  }
-  return [];
-}
-
-function containsNorm(values, value) {
-  const wanted = norm(value);
-  if (wanted === "") {
-    return false;
-  }
-  for (const v of values) {
-    if (norm(v) === wanted) {
-      return true;
-    }
-  }
-  return false;
-}
-
-function agentAllowed(data, family, agentId) {
-  const byFamily = data.agents !== null && typeof data.agents === "object" ? data.agents.allowed_by_family : undefined;
-  return containsNorm(list(byFamily, family), agentId);
+// What decide needs from data, derived once per policy-set revision.
+export function prepare(data) {
+  return {
+    agents: familyAgents(data, "iam"),
+    critical_accounts: normSet(list(data.critical_assets, "accounts")),
+    privileged_roles: normSet(list(data.critical_assets, "roles")),
+  };
 }
 
 // The executor must perform the change with a credential that dies quickly.
@@ -80,18 +58,17 @@ function roleOf(action) {
   return str(action.parameters.role).trim();
 }
 
-export function decide(input, data) {
+export function decide(input, data, prepared) {
   const action = input.action;
   const type = action.type;
-  if (!KNOWN_TYPES.includes(type)) {
+  if (!hasExact(KNOWN_TYPES, type)) {
     return undefined;
   }
   const agentId = str(input.agent.id);
   const target = str(action.target.id).trim();
-  const critical = data.critical_assets;
 
   // Least agency: only agents registered for IAM may propose IAM changes at all.
-  if (!agentAllowed(data, "iam", agentId)) {
+  if (!has(prepared.agents, agentId)) {
     return { verdict: "deny", reason: `agent "${agentId}" is not registered for iam actions (data/agents.json)` };
   }
   // Deletion is irreversible and destroys evidence; agents may disable, never delete.
@@ -116,7 +93,7 @@ export function decide(input, data) {
   }
 
   // Critical accounts (admins, break-glass, executives, core services): four eyes, whatever the change.
-  if (containsNorm(list(critical, "accounts"), target)) {
+  if (has(prepared.critical_accounts, target)) {
     return {
       verdict: "require_human",
       reason: `${target} is a critical account; ${type} needs two approvers`,
@@ -126,7 +103,7 @@ export function decide(input, data) {
     };
   }
   // Privileged roles are reviewed by the privileged-access group, not the IAM queue.
-  if (type === "iam.role.grant" && containsNorm(list(critical, "roles"), roleOf(action))) {
+  if (type === "iam.role.grant" && has(prepared.privileged_roles, roleOf(action))) {
     return {
       verdict: "require_human",
       reason: `granting privileged role ${roleOf(action)} needs two privileged-access approvers`,
@@ -163,7 +140,7 @@ export function decide(input, data) {
     };
   }
   // Containment without an incident is not containment: a human decides.
-  if (CONTAINMENT_TYPES.includes(type) && str(input.context.incident_id).trim() === "") {
+  if (hasExact(CONTAINMENT_TYPES, type) && str(input.context.incident_id).trim() === "") {
     return {
       verdict: "require_human",
       reason: `${type} on ${target} outside an active incident (no context.incident_id)`,

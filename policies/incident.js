@@ -3,6 +3,8 @@
 // critical host or a protected network can cause the outage the attacker wanted.
 // Rules: denials first, then human reviews from strongest to weakest, then allow.
 
+import { str, norm, list, exactSet, normSet, has, hasExact, familyAgents, productionNames } from "./lib/util.js";
+
 export const policy = {
   id: "incident-containment",
   owner: "security-operations-team",
@@ -28,48 +30,32 @@ const MIN_PREFIX = 24;
 
 // Device classes (target.attributes.device_class) treated as end-user machines.
 // Anything else, including a missing class, is treated as a server.
-const WORKSTATION_CLASSES = ["workstation", "laptop", "desktop", "vdi"];
+const WORKSTATION_CLASSES = exactSet(["workstation", "laptop", "desktop", "vdi"]);
 
-const KNOWN_TYPES = ["host.isolate", "host.release", "network.block_ip", "network.unblock_ip"];
+const KNOWN_TYPES = exactSet(["host.isolate", "host.release", "network.block_ip", "network.unblock_ip"]);
 
-const RELEASE_TYPES = ["host.release", "network.unblock_ip"];
+const RELEASE_TYPES = exactSet(["host.release", "network.unblock_ip"]);
 
-function str(v) {
-  return typeof v === "string" ? v : "";
+// What decide needs from data, derived once per policy-set revision.
+export function prepare(data) {
+  return {
+    agents: familyAgents(data, "containment"),
+    production: productionNames(data),
+    critical_hosts: normSet(list(data.critical_assets, "hosts")),
+    protected_networks: protectedRanges(data),
+  };
 }
 
-function norm(v) {
-  return str(v).trim().toLowerCase();
-}
-
-function list(doc, key) {
-  if (doc !== null && typeof doc === "object" && Array.isArray(doc[key])) {
-    return doc[key];
-  }
-  return [];
-}
-
-function containsNorm(values, value) {
-  const wanted = norm(value);
-  if (wanted === "") {
-    return false;
-  }
-  for (const v of values) {
-    if (norm(v) === wanted) {
-      return true;
+// The parseable ranges of data/critical_assets.json networks, each with the CIDR as written.
+function protectedRanges(data) {
+  const ranges = [];
+  for (const cidr of list(data.critical_assets, "networks")) {
+    const net = parseIpv4Range(cidr);
+    if (net !== undefined) {
+      ranges.push({ cidr: str(cidr), start: net.start, size: net.size });
     }
   }
-  return false;
-}
-
-function agentAllowed(data, family, agentId) {
-  const byFamily = data.agents !== null && typeof data.agents === "object" ? data.agents.allowed_by_family : undefined;
-  return containsNorm(list(byFamily, family), agentId);
-}
-
-function isProduction(input, data) {
-  const names = list(data.environments, "production");
-  return containsNorm(names.length > 0 ? names : ["production"], input.context.environment);
+  return ranges;
 }
 
 // Parses "a.b.c.d" or "a.b.c.d/n" into { start, size }; undefined if it is not valid IPv4.
@@ -104,28 +90,27 @@ function overlaps(a, b) {
   return a.start < b.start + b.size && b.start < a.start + a.size;
 }
 
-function protectedNetwork(range, data) {
-  for (const cidr of list(data.critical_assets, "networks")) {
-    const net = parseIpv4Range(cidr);
-    if (net !== undefined && overlaps(range, net)) {
-      return str(cidr);
+function protectedNetwork(range, prepared) {
+  for (const net of prepared.protected_networks) {
+    if (overlaps(range, net)) {
+      return net.cidr;
     }
   }
   return "";
 }
 
-export function decide(input, data) {
+export function decide(input, data, prepared) {
   const action = input.action;
   const type = action.type;
-  if (!KNOWN_TYPES.includes(type)) {
+  if (!hasExact(KNOWN_TYPES, type)) {
     return undefined; // unknown host.* / network.* types are denied by the catch-all
   }
   const agentId = str(input.agent.id);
   const target = str(action.target.id).trim();
   const incident = str(input.context.incident_id).trim();
-  const production = isProduction(input, data);
+  const production = has(prepared.production, input.context.environment);
 
-  if (!agentAllowed(data, "containment", agentId)) {
+  if (!has(prepared.agents, agentId)) {
     return { verdict: "deny", reason: `agent "${agentId}" is not registered for containment actions (data/agents.json)` };
   }
   if (target === "") {
@@ -133,7 +118,7 @@ export function decide(input, data) {
   }
 
   // Lifting containment is the step an attacker needs; a human confirms the threat is gone.
-  if (RELEASE_TYPES.includes(type)) {
+  if (hasExact(RELEASE_TYPES, type)) {
     return {
       verdict: "require_human",
       reason: `${type} lifts containment of ${target}; a human must confirm the threat is gone`,
@@ -164,7 +149,7 @@ export function decide(input, data) {
   }
 
   // Critical hosts (domain controllers, vault, PKI, bastions): two humans.
-  if (type === "host.isolate" && containsNorm(list(data.critical_assets, "hosts"), target)) {
+  if (type === "host.isolate" && has(prepared.critical_hosts, target)) {
     return {
       verdict: "require_human",
       reason: `${target} is a critical host; isolating it needs two approvers`,
@@ -179,7 +164,7 @@ export function decide(input, data) {
       review_ttl: "30m",
     };
   }
-  if (type === "host.isolate" && production && !WORKSTATION_CLASSES.includes(norm(action.target.attributes.device_class))) {
+  if (type === "host.isolate" && production && !hasExact(WORKSTATION_CLASSES, norm(action.target.attributes.device_class))) {
     return {
       verdict: "require_human",
       reason: `${target} is a production server (device_class "${str(action.target.attributes.device_class)}"); isolating it can take a service down`,
@@ -187,7 +172,7 @@ export function decide(input, data) {
     };
   }
   if (range !== undefined) {
-    const net = protectedNetwork(range, data);
+    const net = protectedNetwork(range, prepared);
     if (net !== "") {
       return {
         verdict: "require_human",

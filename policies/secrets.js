@@ -4,6 +4,8 @@
 // and the caller is a named workload: its SPIFFE ID (established by mTLS, input.caller) must be
 // listed in data/workloads.json secret_readers.
 
+import { str, norm, list, isObject, exactSet, normSet, has, hasExact, lookup, familyAgents, callerOf } from "./lib/util.js";
+
 export const policy = {
   id: "secrets-access",
   owner: "secrets-platform-team",
@@ -27,41 +29,34 @@ const MIN_ROTATE_CONFIDENCE = 0.7;
 // Credential lifetime for a granted read when the grant does not set one.
 const DEFAULT_READ_TTL = "5m";
 
-function str(v) {
-  return typeof v === "string" ? v : "";
+// What decide needs from data, derived once per policy-set revision.
+export function prepare(data) {
+  return {
+    agents: familyAgents(data, "secrets"),
+    critical_secrets: normSet(list(data.critical_assets, "secrets")),
+    // Exact SPIFFE IDs only (compared as written, as SPIFFE paths are case-sensitive).
+    secret_readers: exactSet(list(data.workloads, "secret_readers").map((id) => str(id).trim())),
+    grants: grantsByAgentAndSecret(data),
+  };
 }
 
-function norm(v) {
-  return str(v).trim().toLowerCase();
-}
-
-function list(doc, key) {
-  if (doc !== null && typeof doc === "object" && Array.isArray(doc[key])) {
-    return doc[key];
-  }
-  return [];
-}
-
-function containsNorm(values, value) {
-  const wanted = norm(value);
-  if (wanted === "") {
-    return false;
-  }
-  for (const v of values) {
-    if (norm(v) === wanted) {
-      return true;
+// Exact agent/secret pairs only: no wildcards, so every readable secret is named in review.
+// Keyed by the normalized agent and the exact secret; the first grant for a pair wins.
+function grantsByAgentAndSecret(data) {
+  const grants = Object.create(null);
+  for (const grant of list(data.secret_grants, "read")) {
+    if (isObject(grant)) {
+      const key = grantKey(grant.agent, str(grant.secret));
+      if (!Object.hasOwn(grants, key)) {
+        grants[key] = grant;
+      }
     }
   }
-  return false;
+  return grants;
 }
 
-function agentAllowed(data, family, agentId) {
-  const byFamily = data.agents !== null && typeof data.agents === "object" ? data.agents.allowed_by_family : undefined;
-  return containsNorm(list(byFamily, family), agentId);
-}
-
-function callerOf(input) {
-  return input.caller !== null && typeof input.caller === "object" ? input.caller : {};
+function grantKey(agentId, secret) {
+  return norm(agentId) + "\n" + secret;
 }
 
 // The caller's SPIFFE ID if the transport authenticated one (mTLS), else "".
@@ -69,21 +64,6 @@ function callerOf(input) {
 function callerSpiffeId(input) {
   const caller = callerOf(input);
   return caller.authenticated === true ? str(caller.spiffe_id) : "";
-}
-
-// Exact SPIFFE IDs only (compared as written, as SPIFFE paths are case-sensitive).
-function secretReader(data, spiffeId) {
-  return spiffeId !== "" && list(data.workloads, "secret_readers").some((id) => str(id).trim() === spiffeId);
-}
-
-// Exact agent/secret pairs only: no wildcards, so every readable secret is named in review.
-function findGrant(data, agentId, secret) {
-  for (const grant of list(data.secret_grants, "read")) {
-    if (grant !== null && typeof grant === "object" && norm(grant.agent) === norm(agentId) && str(grant.secret) === secret) {
-      return grant;
-    }
-  }
-  return undefined;
 }
 
 // A grant without expires_at does not expire; an unparseable date or decision time fails closed.
@@ -99,7 +79,7 @@ function grantExpired(grant, time) {
   return now >= expires;
 }
 
-export function decide(input, data) {
+export function decide(input, data, prepared) {
   const action = input.action;
   const type = action.type;
   if (type !== "secrets.read" && type !== "secrets.rotate") {
@@ -107,9 +87,9 @@ export function decide(input, data) {
   }
   const agentId = str(input.agent.id);
   const secret = str(action.target.id).trim();
-  const isCritical = containsNorm(list(data.critical_assets, "secrets"), secret);
+  const isCritical = has(prepared.critical_secrets, secret);
 
-  if (!agentAllowed(data, "secrets", agentId)) {
+  if (!has(prepared.agents, agentId)) {
     return { verdict: "deny", reason: `agent "${agentId}" is not registered for secrets actions (data/agents.json)` };
   }
   if (secret === "") {
@@ -133,13 +113,13 @@ export function decide(input, data) {
         reason: `secret values go only to named workloads: the caller has no authenticated SPIFFE ID (transport ${transport})`,
       };
     }
-    if (!secretReader(data, workload)) {
+    if (!hasExact(prepared.secret_readers, workload)) {
       return {
         verdict: "deny",
         reason: `workload ${workload} is not a named secret reader (data/workloads.json secret_readers)`,
       };
     }
-    const grant = findGrant(data, agentId, secret);
+    const grant = lookup(prepared.grants, grantKey(agentId, secret));
     if (grant === undefined) {
       return {
         verdict: "deny",

@@ -17,6 +17,17 @@ public sealed class CheckCommandTests
         Assert.Empty(result.Error);
     }
 
+    [Fact]
+    public void Check_DirectoryWithHelperModule_ExitsZeroCountingIt()
+    {
+        using var dir = TempPolicyDir.With("with_lib");
+
+        var result = Cli.Run("check", dir.Path);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Matches(@"^ok: 2 policies, 1 helper module, 1 data documents, 1 test cases, revision sha256:[0-9a-f]{16}$", Assert.Single(result.OutLines));
+    }
+
     [Theory]
     [MemberData(nameof(Scenarios.Broken), MemberType = typeof(Scenarios))]
     public void Check_BrokenDirectory_PrintsProblemWithFileAndLineAndExitsOne(string scenario, string expected)
@@ -34,6 +45,9 @@ public sealed class CheckCommandTests
     [InlineData("syntax_error", "syntax error")]
     [InlineData("throws_at_load", "module failed to load")]
     [InlineData("invalid_data", "data file is not valid JSON")]
+    [InlineData("broken_lib", "syntax error")]
+    [InlineData("broken_lib", "uses.js:1:1: import './lib/util.js': the helper module lib/util.js cannot be loaded")]
+    [InlineData("broken_prepare", "prepare(data) threw")]
     public void Check_BrokenDirectory_ExplainsTheCause(string scenario, string cause)
     {
         using var dir = TempPolicyDir.With(scenario);

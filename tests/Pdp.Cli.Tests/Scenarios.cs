@@ -20,6 +20,9 @@ internal static class Scenarios
         { "bad_applies_to", "badpattern.js:1:1: policy.applies_to: 'IAM.*' is not an action pattern" },
         { "duplicate_ids", "twin.js: policy id 'iam-allow' is used by more than one file (allow.js, twin.js)" },
         { "invalid_data", "data/groups.json:3:" },
+        { "broken_lib", "lib/util.js:2:1: syntax error" },
+        { "missing_lib", "uses.js:1:1: import './lib/nope.js': there is no helper module lib/nope.js" },
+        { "broken_prepare", "prepares.js:2:1: policy 'prepares': prepare(data) threw: no such group" },
     };
 
     public static string Module(string id, string body, string appliesTo = "[\"iam.*\"]", string owner = "owner: \"iam-team\", ") =>
@@ -71,6 +74,20 @@ internal static class Scenarios
             "bad_applies_to" => [("badpattern.js", Module("badpattern", Returns("allow", "x"), appliesTo: "[\"IAM.*\"]"))],
             "duplicate_ids" => [("twin.js", Module("iam-allow", Returns("deny", "x")))],
             "invalid_data" => [("data/groups.json", "{\n  \"g\": [\"alice\",\n  }\n")],
+            "with_lib" => [("uses.js", "import { norm } from \"./lib/util.js\";\n" + Module("uses", "return norm(input.agent.id) === \"nobody\" ? { verdict: \"deny\", reason: \"x\" } : undefined;")), ("lib/util.js", "export function norm(v) { return typeof v === \"string\" ? v.trim().toLowerCase() : \"\"; }\n")],
+            "broken_lib" => [("uses.js", "import { norm } from \"./lib/util.js\";\n" + Module("uses", Returns("allow", "x"))), ("lib/util.js", "export function norm(v) { return v;\n")],
+            "missing_lib" => [("uses.js", "import { norm } from \"./lib/nope.js\";\n" + Module("uses", Returns("allow", "x")))],
+            "broken_prepare" => [("prepares.js", """
+                export const policy = { id: "prepares", owner: "iam-team", applies_to: ["iam.*"] };
+                export function prepare(data) {
+                  if (!data.groups.missing) { throw new Error("no such group"); }
+                  return {};
+                }
+                export function decide(input, data, prepared) {
+                  return undefined;
+                }
+
+                """)],
             _ => throw new ArgumentOutOfRangeException(nameof(scenario), scenario, "unknown scenario"),
         };
 

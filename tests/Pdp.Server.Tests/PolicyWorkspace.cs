@@ -86,6 +86,25 @@ internal sealed class PolicyWorkspace : IDisposable
 
     public void WriteIam(string content) => File.WriteAllText(IamPath, content);
 
+    /// <summary>The shipped helper module the policies import.</summary>
+    public string HelperPath => Path.Combine(PolicyDir, "lib", "util.js");
+
+    /// <summary>
+    /// The shipped helper module with no agent registered for any family (<c>familyAgents</c> answers an empty set):
+    /// every family's policy then denies, e.g. <c>iam.account.disable</c>.
+    /// </summary>
+    public string HelperWithoutAgents()
+    {
+        const string registered = "return normSet(list(byFamily, family));";
+        var helper = File.ReadAllText(HelperPath);
+        return helper.Contains(registered, StringComparison.Ordinal)
+            ? helper.Replace(registered, "return normSet(list(byFamily, family).filter((a) => a === \"nobody\"));", StringComparison.Ordinal)
+            : throw new InvalidOperationException($"lib/util.js no longer contains '{registered}'; update the reload tests");
+    }
+
+    /// <summary>The revision the policy directory has now.</summary>
+    public string CurrentRevision() => RevisionOf(PolicyDir);
+
     /// <summary>Waits (at most 10 s) until <paramref name="condition"/> holds.</summary>
     public static async Task WaitUntilAsync(Func<bool> condition)
     {
@@ -120,10 +139,14 @@ internal sealed class PolicyWorkspace : IDisposable
             File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
         }
 
-        var data = Path.Combine(from, "data");
-        if (Directory.Exists(data))
+        // The sub-folders a policy set reads: data documents and helper modules.
+        foreach (var folder in new[] { "data", "lib" })
         {
-            Copy(data, Path.Combine(to, "data"));
+            var source = Path.Combine(from, folder);
+            if (Directory.Exists(source))
+            {
+                Copy(source, Path.Combine(to, folder));
+            }
         }
     }
 }

@@ -69,7 +69,8 @@ internal static class CheckCommand
         }
 
         var set = loaded.Set!;
-        io.Out.WriteLine($"ok: {set.Policies.Count} policies, {set.Data.Count} data documents, {cases.Count} test cases, revision {set.Revision}");
+        var libraries = set.Libraries.Count == 0 ? "" : $", {set.Libraries.Count} helper module{(set.Libraries.Count == 1 ? "" : "s")}";
+        io.Out.WriteLine($"ok: {set.Policies.Count} policies{libraries}, {set.Data.Count} data documents, {cases.Count} test cases, revision {set.Revision}");
         return ExitCodes.Ok;
     }
 }

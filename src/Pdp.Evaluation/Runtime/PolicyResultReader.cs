@@ -20,8 +20,6 @@ internal static class PolicyResultReader
     public const int MaxObligationValueLength = 512;
     public const int MaxMinApprovals = 10;
 
-    private static readonly HashSet<string> Keys = ["verdict", "reason", "obligations", "review_ttl", "min_approvals", "approver_group"];
-
     public static PolicyOutcome Read(string policyId, JsValue result, TimeSpan elapsed)
     {
         if (result.IsUndefined() || result.IsNull())
@@ -34,26 +32,49 @@ internal static class PolicyResultReader
             return Invalid(policyId, "returned something other than an object or undefined", elapsed);
         }
 
-        var values = new Dictionary<string, JsValue>(StringComparer.Ordinal);
-        foreach (var key in obj.GetOwnPropertyKeys())
+        // One pass over the own properties, straight into locals: this runs for every policy call, and a dictionary
+        // per result was a measurable share of a decision.
+        JsValue? verdictValue = null, reasonValue = null, obligationsValue = null, ttlValue = null, approvalsValue = null, groupValue = null;
+        foreach (var (key, descriptor) in obj.GetOwnProperties())
         {
-            var name = key.ToString();
-            var descriptor = obj.GetOwnProperty(key);
-            if (!Keys.Contains(name) || !descriptor.IsDataDescriptor())
+            var name = key.IsString() ? key.AsString() : key.ToString();
+            if (!descriptor.IsDataDescriptor())
             {
                 return Invalid(policyId, $"returned an unknown or computed key '{Truncate(name, 40)}'", elapsed);
             }
 
-            values[name] = descriptor.Value;
+            switch (name)
+            {
+                case "verdict":
+                    verdictValue = descriptor.Value;
+                    break;
+                case "reason":
+                    reasonValue = descriptor.Value;
+                    break;
+                case "obligations":
+                    obligationsValue = descriptor.Value;
+                    break;
+                case "review_ttl":
+                    ttlValue = descriptor.Value;
+                    break;
+                case "min_approvals":
+                    approvalsValue = descriptor.Value;
+                    break;
+                case "approver_group":
+                    groupValue = descriptor.Value;
+                    break;
+                default:
+                    return Invalid(policyId, $"returned an unknown or computed key '{Truncate(name, 40)}'", elapsed);
+            }
         }
 
-        if (!values.TryGetValue("verdict", out var verdictValue) || !verdictValue.IsString() || !VerdictText.TryParse(verdictValue.AsString(), out var verdict))
+        if (verdictValue is null || !verdictValue.IsString() || !VerdictText.TryParse(verdictValue.AsString(), out var verdict))
         {
             return Invalid(policyId, "returned no verdict of \"allow\", \"deny\" or \"require_human\"", elapsed);
         }
 
         var reason = string.Empty;
-        if (values.TryGetValue("reason", out var reasonValue) && !reasonValue.IsUndefined())
+        if (reasonValue is not null && !reasonValue.IsUndefined())
         {
             if (!reasonValue.IsString() || reasonValue.AsString().Length > MaxReasonLength)
             {
@@ -64,7 +85,7 @@ internal static class PolicyResultReader
         }
 
         var obligations = PolicyOutcome.NoObligations;
-        if (values.TryGetValue("obligations", out var obligationsValue) && !obligationsValue.IsUndefined())
+        if (obligationsValue is not null && !obligationsValue.IsUndefined())
         {
             var read = ReadObligations(obligationsValue);
             if (read is null)
@@ -76,7 +97,7 @@ internal static class PolicyResultReader
         }
 
         TimeSpan? ttl = null;
-        if (values.TryGetValue("review_ttl", out var ttlValue) && !ttlValue.IsUndefined())
+        if (ttlValue is not null && !ttlValue.IsUndefined())
         {
             ttl = ReadDuration(ttlValue);
             if (ttl is null)
@@ -86,7 +107,7 @@ internal static class PolicyResultReader
         }
 
         int? minApprovals = null;
-        if (values.TryGetValue("min_approvals", out var approvalsValue) && !approvalsValue.IsUndefined())
+        if (approvalsValue is not null && !approvalsValue.IsUndefined())
         {
             var n = approvalsValue.IsNumber() ? approvalsValue.AsNumber() : double.NaN;
             if (!(n >= 1 && n <= MaxMinApprovals && Math.Floor(n) == n))
@@ -98,7 +119,7 @@ internal static class PolicyResultReader
         }
 
         string? approverGroup = null;
-        if (values.TryGetValue("approver_group", out var groupValue) && !groupValue.IsUndefined())
+        if (groupValue is not null && !groupValue.IsUndefined())
         {
             if (!groupValue.IsString() || groupValue.AsString().Length is 0 or > 128)
             {
@@ -119,10 +140,9 @@ internal static class PolicyResultReader
         }
 
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var key in obj.GetOwnPropertyKeys())
+        foreach (var (key, descriptor) in obj.GetOwnProperties())
         {
-            var descriptor = obj.GetOwnProperty(key);
-            var name = key.ToString();
+            var name = key.IsString() ? key.AsString() : key.ToString();
             if (result.Count >= MaxObligations || !descriptor.IsDataDescriptor() || name.Length is 0 or > MaxObligationKeyLength)
             {
                 return null;

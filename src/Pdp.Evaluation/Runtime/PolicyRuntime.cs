@@ -10,8 +10,8 @@ using Pdp.Policies.Sandbox;
 namespace Pdp.Evaluation.Runtime;
 
 /// <summary>
-/// One sandbox engine with every policy of a set instantiated in it, its module-level values and the
-/// data deep-frozen. Pooled and reused: building one costs milliseconds, a call into it microseconds.
+/// One sandbox engine with every policy and helper module of a set instantiated in it, their module-level
+/// values, the data and each policy's prepared value deep-frozen. Pooled and reused: building one costs milliseconds, a call into it microseconds.
 /// Used by one thread at a time. After a limit was hit it is <see cref="Poisoned"/> and not reused,
 /// since an interrupted run may leave the interpreter in a state nobody has proven clean.
 /// </summary>
@@ -19,6 +19,8 @@ internal sealed class PolicyRuntime
 {
     private readonly SandboxEngine _sandbox;
     private readonly JsValue[] _decide;
+    private readonly JsValue[] _prepared;
+    private readonly string?[] _prepareFailures;
     private readonly JsValue _data;
     private readonly PolicySet _set;
     private readonly int _timeoutMilliseconds;
@@ -27,18 +29,27 @@ internal sealed class PolicyRuntime
     {
         _set = set;
         _timeoutMilliseconds = options.TimeoutMilliseconds;
-        _sandbox = new SandboxEngine(options);
-        var modules = _sandbox.Engine.Modules;
+        _sandbox = new SandboxEngine(options, set.Libraries);
+
+        // Helper modules first, frozen before any policy (or other helper) can see them.
+        foreach (var library in set.Libraries)
+        {
+            _sandbox.ImportFrozen(library.File);
+        }
+
         _decide = new JsValue[set.Policies.Count];
+        _prepared = new JsValue[set.Policies.Count];
+        _prepareFailures = new string?[set.Policies.Count];
         for (var i = 0; i < set.Policies.Count; i++)
         {
             var policy = set.Policies[i];
-            var prepared = policy.Module;
-            modules.Add(policy.Specifier, builder => builder.AddModule(prepared));
-            var exports = modules.Import(policy.Specifier);
-            _sandbox.Freeze(exports.Get(CompiledPolicy.BindingsExport));
-            _sandbox.Freeze(exports);
+            var exports = _sandbox.ImportFrozen(policy.Specifier, policy.Module);
             _decide[i] = exports.Get("decide");
+
+            // prepare(data) ran once for the set; each engine only converts its result, deep-frozen like data.
+            var prepared = set.PreparedFor(policy.Id);
+            _prepared[i] = prepared is { Failed: false } ? _sandbox.ToFrozenValue(prepared.Value) : JsValue.Undefined;
+            _prepareFailures[i] = prepared?.Failure;
         }
 
         _data = _sandbox.ToFrozenValue(set.Data);
@@ -62,10 +73,16 @@ internal sealed class PolicyRuntime
         var policy = _set.Policies[policyIndex];
         var id = policy.Id;
         var started = Stopwatch.GetTimestamp();
+        if (_prepareFailures[policyIndex] is { } failure)
+        {
+            // Only a set whose data was replaced (tests, pdp eval --data) can get here: a loaded set with one is refused.
+            return PolicyOutcome.Failed(id, PolicyErrorKind.Exception, $"policy '{id}' failed closed: {PolicyResultReader.Truncate(failure, 300)}", Stopwatch.GetElapsedTime(started));
+        }
+
         _sandbox.ClockHidden = policy.Metadata.Cacheable;
         try
         {
-            var result = _sandbox.Engine.Invoke(_decide[policyIndex], JsValue.Undefined, [input, _data]);
+            var result = _sandbox.Engine.Invoke(_decide[policyIndex], JsValue.Undefined, [input, _data, _prepared[policyIndex]]);
             return PolicyResultReader.Read(id, result, Stopwatch.GetElapsedTime(started));
         }
         catch (JavaScriptException e)

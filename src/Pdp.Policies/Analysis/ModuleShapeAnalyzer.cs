@@ -7,13 +7,16 @@ namespace Pdp.Policies.Analysis;
 /// Jint engines are pooled, so a module is instantiated once per engine and its functions serve many
 /// decisions. The runtime deep-freezes module-level values, intrinsics, <c>input</c> and <c>data</c>;
 /// this analyzer refuses what freezing cannot stop: re-assigning module-level or closure-captured
-/// variables. It also refuses imports, top-level side effects, <c>with</c>, <c>eval</c>, the
-/// <c>Function</c> constructor, <c>debugger</c>, generators and async code.
+/// variables. It also refuses re-exports, dynamic <c>import()</c>, top-level side effects, <c>with</c>,
+/// <c>eval</c>, the <c>Function</c> constructor, <c>debugger</c>, generators and async code. Static
+/// <c>import</c> declarations are allowed and listed in the report; where they may lead (only to helper
+/// modules in <c>lib/</c>) is the loader's check, since only it knows the set's files.
 /// </summary>
 /// <remarks>
 /// Rules:
 /// <list type="number">
-/// <item>Top level: only <c>const</c>, function and class declarations (optionally exported),
+/// <item>Top level: only <c>const</c>, function and class declarations (optionally exported), plain
+/// <c>import … from "…"</c> (no import attributes, no <c>defer</c>/<c>source</c> phase),
 /// <c>export { … }</c> of local names and <c>export default …</c>. Empty statements and directive
 /// prologues (<c>"use strict";</c>) are tolerated.</item>
 /// <item>Inside every function (including methods, accessors, class field initialisers and static
@@ -29,6 +32,7 @@ public sealed class ModuleShapeAnalyzer
 
     private readonly List<ModuleShapeProblem> _problems = [];
     private readonly List<string> _topLevelBindings = [];
+    private readonly List<ModuleImport> _imports = [];
     private readonly ShapeWalker _walker;
     private bool _hasDefaultExport;
 
@@ -59,15 +63,21 @@ public sealed class ModuleShapeAnalyzer
             .OrderBy(p => p.Line)
             .ThenBy(p => p.Column)
             .ToList();
-        return new ModuleShapeReport(problems.AsReadOnly(), analyzer._topLevelBindings.AsReadOnly(), analyzer._hasDefaultExport);
+        return new ModuleShapeReport(problems.AsReadOnly(), analyzer._topLevelBindings.AsReadOnly(), analyzer._hasDefaultExport)
+        {
+            Imports = analyzer._imports.AsReadOnly(),
+        };
     }
 
     private void CheckTopLevelStatement(Statement statement)
     {
         switch (statement)
         {
-            case ImportDeclaration or ExportAllDeclaration or ExportNamedDeclaration { Source: not null }:
-                Report(statement, ShapeMessages.Imports);
+            case ImportDeclaration import:
+                CheckImport(import);
+                break;
+            case ExportAllDeclaration or ExportNamedDeclaration { Source: not null }:
+                Report(statement, ShapeMessages.ReExport);
                 break;
             case ExportNamedDeclaration { Declaration: { } declaration }:
                 CheckTopLevelDeclaration(declaration);
@@ -95,6 +105,24 @@ public sealed class ModuleShapeAnalyzer
                 Report(statement, ShapeMessages.TopLevelStatement);
                 break;
         }
+    }
+
+    private void CheckImport(ImportDeclaration import)
+    {
+        if (import.Attributes.Count > 0)
+        {
+            Report(import, ShapeMessages.ImportAttributes);
+            return;
+        }
+
+        if (import.Phase != ImportPhase.None)
+        {
+            Report(import, ShapeMessages.ImportPhase);
+            return;
+        }
+
+        var names = import.Specifiers.Select(s => s.Local.Name).ToArray();
+        _imports.Add(new ModuleImport(import.Source.Value, import.Location.Start.Line, import.Location.Start.Column + 1, names));
     }
 
     private void CheckTopLevelDeclaration(Declaration declaration)

@@ -18,7 +18,17 @@ public sealed record ModuleShapeReport(
 {
     /// <summary>True when the module may be loaded.</summary>
     public bool IsValid => Problems.Count == 0;
+
+    /// <summary>The module's static imports in source order; the loader checks where each leads.</summary>
+    public IReadOnlyList<ModuleImport> Imports { get; init; } = [];
 }
+
+/// <summary>One static <c>import … from "specifier"</c> of a module.</summary>
+/// <param name="Specifier">The module name as written.</param>
+/// <param name="Line">1-based line.</param>
+/// <param name="Column">1-based column.</param>
+/// <param name="LocalNames">The names it binds in the importing module.</param>
+public sealed record ModuleImport(string Specifier, int Line, int Column, IReadOnlyList<string> LocalNames);
 
 /// <summary>One reason a policy module is refused.</summary>
 /// <param name="Line">1-based line.</param>

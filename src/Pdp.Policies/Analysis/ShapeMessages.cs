@@ -3,7 +3,10 @@ namespace Pdp.Policies.Analysis;
 /// <summary>The messages produced by <see cref="ModuleShapeAnalyzer"/>.</summary>
 internal static class ShapeMessages
 {
-    public const string Imports = "imports are not available in the policy sandbox";
+    public const string DynamicImport = "dynamic import() is not available in the policy sandbox: import helper modules with a static 'import … from \"./lib/….js\"'";
+    public const string ReExport = "re-exports ('export … from') are not allowed: import the names, then export them";
+    public const string ImportAttributes = "import attributes ('with { … }') are not allowed: only JavaScript helper modules can be imported";
+    public const string ImportPhase = "'import defer' and 'import source' are not allowed: use a plain import";
     public const string TopLevelStatement = "top-level statements other than declarations are not allowed";
     public const string With = "'with' statements are not allowed in policies";
     public const string Debugger = "'debugger' statements are not allowed in policies";

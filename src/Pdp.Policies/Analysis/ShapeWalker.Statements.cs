@@ -139,7 +139,7 @@ internal sealed partial class ShapeWalker
 
     protected override object? VisitImportExpression(ImportExpression node)
     {
-        Report(node, ShapeMessages.Imports);
+        Report(node, ShapeMessages.DynamicImport);
         return node;
     }
 

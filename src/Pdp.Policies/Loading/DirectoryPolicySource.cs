@@ -2,8 +2,8 @@ namespace Pdp.Policies.Loading;
 
 /// <summary>
 /// A policy directory laid out as shipped: <c>*.js</c> policy modules at the top, their
-/// <c>*.test.json</c> test cases beside them, and <c>data/*.json</c> documents. Sub-folders other than
-/// <c>data</c> are ignored. File sizes and counts are bounded so a stray file cannot exhaust memory.
+/// <c>*.test.json</c> test cases beside them, <c>data/*.json</c> documents and <c>lib/*.js</c> helper
+/// modules. Other sub-folders (and sub-folders of those two) are ignored. File sizes and counts are bounded so a stray file cannot exhaust memory.
 /// </summary>
 public sealed class DirectoryPolicySource : IPolicySource
 {
@@ -39,7 +39,9 @@ public sealed class DirectoryPolicySource : IPolicySource
         var tests = ReadFiles(_root, "*.test.json", MaxPolicyFileBytes, problems);
         var dataDir = Path.Combine(_root, "data");
         var data = Directory.Exists(dataDir) ? ReadFiles(dataDir, "*.json", MaxDataFileBytes, problems) : [];
-        return new PolicySourceSnapshot(_root, policies, data, tests, problems);
+        var libDir = Path.Combine(_root, "lib");
+        var libraries = Directory.Exists(libDir) ? ReadFiles(libDir, "*.js", MaxPolicyFileBytes, problems) : [];
+        return new PolicySourceSnapshot(_root, policies, data, tests, problems) { Libraries = libraries };
     }
 
     private List<SourceFile> ReadFiles(string directory, string pattern, int maxBytes, List<PolicyProblem> problems)

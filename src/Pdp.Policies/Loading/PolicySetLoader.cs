@@ -1,12 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using Acornima;
-using Acornima.Ast;
 using Jint;
-using Jint.Native;
 using Jint.Runtime;
-using Pdp.Policies.Analysis;
 using Pdp.Policies.Model;
 using Pdp.Policies.Sandbox;
 
@@ -14,8 +10,9 @@ namespace Pdp.Policies.Loading;
 
 /// <summary>
 /// Builds a <see cref="PolicySet"/> from a source snapshot, checking everything the server relies on:
-/// syntax, the sandbox's module rules, metadata, unique ids, valid data documents, and that each module
-/// instantiates inside the sandbox. It reports every problem it finds, each with file, line and column.
+/// syntax, the sandbox's module rules, where imports lead (helper modules in <c>lib/</c> only), metadata, unique
+/// ids, valid data documents, that each module instantiates inside the sandbox, and that each <c>prepare(data)</c>
+/// returns a value that can be frozen. It reports every problem it finds, each with file, line and column.
 /// </summary>
 public sealed class PolicySetLoader
 {
@@ -24,12 +21,20 @@ public sealed class PolicySetLoader
 
     private readonly SandboxOptions _sandbox;
     private readonly TimeProvider _time;
+    private readonly PolicyPreparer _preparer;
 
     public PolicySetLoader(SandboxOptions sandbox, TimeProvider? time = null)
     {
         _sandbox = sandbox;
         _time = time ?? TimeProvider.System;
+        _preparer = new PolicyPreparer(sandbox);
     }
+
+    /// <summary>
+    /// Calls of a policy's <c>prepare(data)</c> made for the sets this loader built (and their <see cref="PolicySet.WithData"/>
+    /// copies): once per preparing policy and set, never per decision.
+    /// </summary>
+    public long PrepareCalls => _preparer.Calls;
 
     /// <summary>Loads the set or throws <see cref="PolicyLoadException"/> listing every problem.</summary>
     public PolicySet Load(PolicySourceSnapshot snapshot)
@@ -44,12 +49,13 @@ public sealed class PolicySetLoader
         ArgumentNullException.ThrowIfNull(snapshot);
         var problems = new List<PolicyProblem>(snapshot.Problems);
         var data = LoadData(snapshot.DataFiles, problems);
+        var libraries = LibraryLoader.Load(snapshot.Libraries, _sandbox, problems);
         var policies = new List<CompiledPolicy>();
         SandboxEngine? engine = null;
         foreach (var file in snapshot.Policies)
         {
-            engine ??= new SandboxEngine(_sandbox);
-            var compiled = Compile(file, engine, problems, out var engineTainted);
+            engine ??= new SandboxEngine(_sandbox, libraries.Usable);
+            var compiled = Compile(file, engine, libraries, problems, out var engineTainted);
             if (engineTainted)
             {
                 // A module that failed half-way may have left registrations behind; start clean.
@@ -78,12 +84,27 @@ public sealed class PolicySetLoader
 
         if (problems.Count > 0)
         {
+            // prepare(data) runs only on a set that is otherwise sound: on broken data or modules its failures would be noise.
+            return (null, problems);
+        }
+
+        var prepared = _preparer.Prepare(policies, libraries.Usable, data);
+        foreach (var policy in policies)
+        {
+            if (prepared.TryGetValue(policy.Id, out var result) && result.Failure is { } failure)
+            {
+                problems.Add(new PolicyProblem(policy.File, policy.PrepareLine, 1, $"policy '{policy.Id}': {failure}"));
+            }
+        }
+
+        if (problems.Count > 0)
+        {
             return (null, problems);
         }
 
         var revision = ComputeRevision(snapshot);
-        var fileNames = snapshot.Policies.Concat(snapshot.DataFiles).Select(f => f.Path).ToArray();
-        return (new PolicySet(revision, policies, data, fileNames, _time.GetUtcNow()), problems);
+        var fileNames = snapshot.Policies.Concat(snapshot.Libraries).Concat(snapshot.DataFiles).Select(f => f.Path).ToArray();
+        return (new PolicySet(revision, policies, libraries.Usable, data, prepared, _preparer, fileNames, _time.GetUtcNow()), problems);
     }
 
     private static JsonObject LoadData(IReadOnlyList<SourceFile> files, List<PolicyProblem> problems)
@@ -102,54 +123,42 @@ public sealed class PolicySetLoader
         return data;
     }
 
-    private static CompiledPolicy? Compile(SourceFile file, SandboxEngine engine, List<PolicyProblem> problems, out bool engineTainted)
+    private static CompiledPolicy? Compile(SourceFile file, SandboxEngine engine, LibraryLoader.Result libraries, List<PolicyProblem> problems, out bool engineTainted)
     {
         engineTainted = false;
-        Prepared<Module> original;
+        var known = libraries.Usable.Select(l => l.File).Concat(libraries.Unusable).ToHashSet(StringComparer.Ordinal);
+        var parsed = ModuleCompiler.Parse(file, known, problems);
+        if (parsed is null)
+        {
+            return null;
+        }
+
+        if (parsed.Imports.FirstOrDefault(i => libraries.Unusable.Contains(i.Library)) is { Library: not null } broken)
+        {
+            problems.Add(new PolicyProblem(file.Path, broken.Import.Line, broken.Import.Column, $"import '{broken.Import.Specifier}': the helper module {broken.Library} cannot be loaded (see its problems)"));
+            return null;
+        }
+
+        var policyLine = ModuleCompiler.FindExportLine(parsed.Program, "policy");
         try
         {
-            original = Engine.PrepareModule(file.Content, file.Path);
-        }
-        catch (Exception e) when (FindParseError(e) is { } parse)
-        {
-            problems.Add(new PolicyProblem(file.Path, parse.LineNumber, parse.Column + 1, $"syntax error: {parse.Description}"));
-            return null;
-        }
-
-        var shape = ModuleShapeAnalyzer.Analyze(original.Program!);
-        foreach (var problem in shape.Problems)
-        {
-            problems.Add(new PolicyProblem(file.Path, problem.Line, problem.Column, problem.Message));
-        }
-
-        if (shape.TopLevelBindings.Any(b => b.StartsWith("__pdp", StringComparison.Ordinal)))
-        {
-            problems.Add(new PolicyProblem(file.Path, 0, 0, "names starting with '__pdp' are reserved"));
-            return null;
-        }
-
-        if (shape.Problems.Count > 0)
-        {
-            return null;
-        }
-
-        // The appended line goes after the author's last line, so every reported position stays true.
-        var augmented = $"{file.Content}\n;export const {CompiledPolicy.BindingsExport} = [{string.Join(", ", shape.TopLevelBindings)}];\n";
-        var prepared = Engine.PrepareModule(augmented, file.Path);
-        var policyLine = FindExportLine(original.Program!, "policy");
-        try
-        {
-            engine.Engine.Modules.Add(file.Path, builder => builder.AddModule(prepared));
-            var exports = engine.Engine.Modules.Import(file.Path);
+            var exports = engine.ImportFrozen(file.Path, parsed.Runnable);
             var before = problems.Count;
             var metadata = PolicyMetadataReader.Read(exports.Get("policy"), message => problems.Add(new PolicyProblem(file.Path, policyLine, 1, message)));
             if (exports.Get("decide") is not Jint.Native.Function.Function)
             {
-                problems.Add(new PolicyProblem(file.Path, FindExportLine(original.Program!, "decide"), 1, "the module must export a function 'decide(input, data)'"));
+                problems.Add(new PolicyProblem(file.Path, ModuleCompiler.FindExportLine(parsed.Program, "decide"), 1, "the module must export a function 'decide(input, data, prepared)'"));
+            }
+
+            var prepare = exports.Get("prepare");
+            var prepareLine = ModuleCompiler.FindExportLine(parsed.Program, "prepare");
+            if (!prepare.IsUndefined() && prepare is not Jint.Native.Function.Function)
+            {
+                problems.Add(new PolicyProblem(file.Path, prepareLine, 1, "'prepare', when exported, must be a function 'prepare(data)'"));
             }
 
             return problems.Count == before && metadata is not null
-                ? new CompiledPolicy(metadata, file.Path, file.Path, prepared)
+                ? new CompiledPolicy(metadata, file.Path, file.Path, parsed.Runnable) { HasPrepare = !prepare.IsUndefined(), PrepareLine = prepareLine }
                 : null;
         }
         catch (JavaScriptException e)
@@ -157,7 +166,7 @@ public sealed class PolicySetLoader
             engineTainted = true;
             problems.Add(new PolicyProblem(file.Path, e.Location.Start.Line, e.Location.Start.Column + 1, $"module failed to load: {e.Message}"));
         }
-        catch (Exception e) when (e is JintException or TimeoutException or OperationCanceledException)
+        catch (Exception e) when (e is JintException or TimeoutException or OperationCanceledException or InvalidOperationException)
         {
             engineTainted = true;
             problems.Add(new PolicyProblem(file.Path, 0, 0, $"module failed to load inside the sandbox limits: {e.Message}"));
@@ -166,40 +175,11 @@ public sealed class PolicySetLoader
         return null;
     }
 
-    /// <summary>Jint wraps the parser's error; the line and column live on the inner one.</summary>
-    private static ParseErrorException? FindParseError(Exception? e)
-    {
-        for (; e is not null; e = e.InnerException)
-        {
-            if (e is ParseErrorException parse)
-            {
-                return parse;
-            }
-        }
-
-        return null;
-    }
-
-    private static int FindExportLine(Module program, string name)
-    {
-        foreach (var statement in program.Body)
-        {
-            var declaration = statement is ExportNamedDeclaration export ? export.Declaration : statement as Declaration;
-            switch (declaration)
-            {
-                case VariableDeclaration variables when variables.Declarations.Any(d => d.Id is Identifier id && id.Name == name):
-                case FunctionDeclaration { Id.Name: var fn } when fn == name:
-                    return statement.Location.Start.Line;
-            }
-        }
-
-        return 1;
-    }
-
     private static string ComputeRevision(PolicySourceSnapshot snapshot)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var file in snapshot.Policies.Concat(snapshot.DataFiles).OrderBy(f => f.Path, StringComparer.Ordinal))
+        // Helper modules count: editing one changes what the policies decide, so it is a new revision.
+        foreach (var file in snapshot.Policies.Concat(snapshot.Libraries).Concat(snapshot.DataFiles).OrderBy(f => f.Path, StringComparer.Ordinal))
         {
             hash.AppendData(Encoding.UTF8.GetBytes(file.Path));
             hash.AppendData([0]);

@@ -4,7 +4,8 @@ namespace Pdp.Policies.Loading;
 public sealed record SourceFile(string Path, string Content);
 
 /// <summary>
-/// Everything a policy source holds at one moment: policy modules, data documents and policy tests.
+/// Everything a policy source holds at one moment: policy modules, data documents, policy tests and the
+/// shared helper modules (<c>lib/*.js</c>) that policies import.
 /// The loader never reads files itself, so a bundle fetched over HTTP can later feed it the same way.
 /// </summary>
 /// <param name="Origin">Where the set came from, for messages (a directory path, a bundle URL).</param>
@@ -14,4 +15,11 @@ public sealed record PolicySourceSnapshot(
     IReadOnlyList<SourceFile> Policies,
     IReadOnlyList<SourceFile> DataFiles,
     IReadOnlyList<SourceFile> TestFiles,
-    IReadOnlyList<PolicyProblem> Problems);
+    IReadOnlyList<PolicyProblem> Problems)
+{
+    /// <summary>
+    /// Helper modules under <c>lib/</c> (paths such as <c>lib/util.js</c>): importable by relative path, never policies
+    /// themselves. Not positional, so a source without helpers reads as before.
+    /// </summary>
+    public IReadOnlyList<SourceFile> Libraries { get; init; } = [];
+}

@@ -14,4 +14,10 @@ public sealed record CompiledPolicy(PolicyMetadata Metadata, string File, string
     public const string BindingsExport = "__pdp_bindings";
 
     public string Id => Metadata.Id;
+
+    /// <summary>True when the module exports <c>prepare(data)</c>, run once per set; its result is <c>decide</c>'s third argument.</summary>
+    public bool HasPrepare { get; init; }
+
+    /// <summary>The line of the <c>prepare</c> export, for problems about what it did.</summary>
+    public int PrepareLine { get; init; }
 }

@@ -1,32 +1,43 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Jint;
+using Jint.Runtime;
 
 namespace Pdp.Policies.Sandbox;
 
 /// <summary>
-/// Stops a policy call that has used more than its budget of CPU time on its own thread. CPU time, not
-/// wall-clock time: on a busy two-core node a wall-clock limit turns a policy that was merely
-/// descheduled into a false deny. Jint checks constraints on every statement, so the clock (a system
-/// call of about a microsecond) is read only every <see cref="StatementsPerReading"/> statements; the
-/// first reading starts the budget, so a call shorter than that never reads the clock at all.
+/// Stops a policy call that has executed more than its number of statements (Jint's
+/// <see cref="StatementsCountOverflowException"/>, as its own statement limit would) or used more than its
+/// budget of CPU time on its own thread. One constraint for both because Jint calls every constraint on
+/// every statement: a second one cost about a microsecond per decision. CPU time, not wall-clock time: on a
+/// busy two-core node a wall-clock limit turns a policy that was merely descheduled into a false deny. The
+/// clock (a system call of about a microsecond) is read only every <see cref="StatementsPerReading"/>
+/// statements; the first reading starts the budget, so a call shorter than that never reads the clock at all.
 /// </summary>
-internal sealed partial class CpuTimeConstraint(TimeSpan budget) : Constraint
+internal sealed partial class CpuTimeConstraint(TimeSpan budget, int maxStatements) : Constraint
 {
     public const int StatementsPerReading = 1024;
 
     private readonly long _budgetNanoseconds = (long)budget.TotalNanoseconds;
+    private readonly int _maxStatements = maxStatements;
+    private int _statementsLeft = maxStatements;
     private int _countdown = StatementsPerReading;
     private long _startedAt = -1;
 
     public override void Reset()
     {
+        _statementsLeft = _maxStatements;
         _countdown = StatementsPerReading;
         _startedAt = -1;
     }
 
     public override void Check()
     {
+        if (--_statementsLeft < 0)
+        {
+            throw new StatementsCountOverflowException();
+        }
+
         if (--_countdown > 0)
         {
             return;

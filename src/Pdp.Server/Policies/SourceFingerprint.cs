@@ -5,7 +5,7 @@ using Pdp.Policies.Loading;
 namespace Pdp.Server.Policies;
 
 /// <summary>
-/// A hash of everything a load depends on: policy, data and test files, and what the source could not
+/// A hash of everything a load depends on: policy, helper-module, data and test files, and what the source could not
 /// read. Cheap next to a load (no JavaScript is compiled), so watch and poll triggers can skip a load
 /// when nothing changed since the previous attempt.
 /// </summary>
@@ -25,6 +25,11 @@ internal static class SourceFingerprint
         foreach (var file in snapshot.Policies)
         {
             Append("policy:" + file.Path, file.Content);
+        }
+
+        foreach (var file in snapshot.Libraries)
+        {
+            Append("lib:" + file.Path, file.Content);
         }
 
         foreach (var file in snapshot.DataFiles)

@@ -91,11 +91,11 @@ public sealed class ModuleShapeAnalyzerTests
     [InlineData("export let x = 1;", "module-level 'let' is not allowed", 1, 8)]
     [InlineData("const a = 1;\n  var b = a;", "module-level 'var' is not allowed", 2, 3)]
     [InlineData("using r = null;", "module-level 'using' is not allowed", 1, 1)]
-    [InlineData("import { helper } from \"./other.js\";", "imports are not available in the policy sandbox", 1, 1)]
-    [InlineData("import * as lib from \"./other.js\";", "imports are not available in the policy sandbox", 1, 1)]
-    [InlineData("const a = 1;\nexport { helper } from \"./other.js\";", "imports are not available in the policy sandbox", 2, 1)]
-    [InlineData("export * from \"./other.js\";", "imports are not available in the policy sandbox", 1, 1)]
-    [InlineData("export function f() { return import(\"./x.js\"); }", "imports are not available in the policy sandbox", 1, 30)]
+    [InlineData("import json from \"./lib/x.json\" with { type: \"json\" };", "import attributes", 1, 1)]
+    [InlineData("import defer * as lib from \"./lib/x.js\";", "'import defer' and 'import source' are not allowed", 1, 1)]
+    [InlineData("const a = 1;\nexport { helper } from \"./lib/other.js\";", "re-exports ('export … from') are not allowed", 2, 1)]
+    [InlineData("export * from \"./lib/other.js\";", "re-exports ('export … from') are not allowed", 1, 1)]
+    [InlineData("export function f() { return import(\"./lib/x.js\"); }", "dynamic import() is not available in the policy sandbox", 1, 30)]
     [InlineData("export function f() { return import.meta.url; }", "'import.meta' is not available in the policy sandbox", 1, 30)]
     [InlineData("const a = [];\na.push(1);", "top-level statements other than declarations are not allowed", 2, 1)]
     [InlineData("if (true) { }", "top-level statements other than declarations are not allowed", 1, 1)]
@@ -190,9 +190,30 @@ public sealed class ModuleShapeAnalyzerTests
     }
 
     [Fact]
+    public void Analyze_StaticImports_AcceptedAndListedForTheLoader()
+    {
+        var report = Analyze("import { norm, list as items } from \"./lib/util.js\";\nimport * as more from \"./lib/more.js\";\nexport function decide() { return norm(items(more)); }");
+
+        Assert.True(report.IsValid);
+        Assert.Collection(
+            report.Imports,
+            i => Assert.Equal(("./lib/util.js", 1, 1, "norm,items"), (i.Specifier, i.Line, i.Column, string.Join(',', i.LocalNames))),
+            i => Assert.Equal(("./lib/more.js", 2, 1, "more"), (i.Specifier, i.Line, i.Column, string.Join(',', i.LocalNames))));
+    }
+
+    [Fact]
+    public void Analyze_AssignmentToImportedName_Refused()
+    {
+        var report = Analyze("import { norm } from \"./lib/util.js\";\nexport function decide() { norm = null; }");
+
+        var problem = Assert.Single(report.Problems);
+        Assert.Contains("'norm' is assigned in function 'decide' but declared outside it", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Analyze_SeveralProblems_ReportsAllInSourceOrder()
     {
-        var report = Analyze("let a = 1;\nfunction f() { b = 2; debugger; }\nimport { c } from \"./c.js\";");
+        var report = Analyze("let a = 1;\nfunction f() { b = 2; debugger; }\nexport * from \"./c.js\";");
 
         Assert.Equal(
             [(1, 1), (2, 16), (2, 23), (3, 1)],

@@ -60,7 +60,7 @@ public sealed class PolicySetLoaderTests
     [InlineData("// header\nexport function decide() {}", 1, "must export 'policy'")]
     [InlineData("export const policy = { id: 'x', owner: 'o', applies_to: ['*'] };\nconst boom = (() => { throw new Error('at load'); })();\nexport function decide() {}", 2, "module failed to load")]
     [InlineData("export const policy = { id: 'x', owner: 'o', applies_to: ['*'] };\nlet counter = 0;\nexport function decide() { counter++; }", 2, "'let'")]
-    [InlineData("import { x } from './other.js';\nexport const policy = { id: 'x', owner: 'o', applies_to: ['*'] };\nexport function decide() {}", 1, "imports are not available")]
+    [InlineData("import { x } from './other.js';\nexport const policy = { id: 'x', owner: 'o', applies_to: ['*'] };\nexport function decide() {}", 1, "policies may import only helper modules directly in lib/")]
     [InlineData("export const policy = { id: 'x', owner: 'o', applies_to: ['*'] };\nconst __pdp_bindings = 1;\nexport function decide() {}", 0, "reserved")]
     public void TryLoad_BrokenPolicy_ReportsFileLineAndProblem(string source, int line, string message)
     {
