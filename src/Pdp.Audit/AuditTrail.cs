@@ -32,6 +32,7 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
     private readonly FileStream _writerLock;
     private readonly ITimer? _flushTimer;
     private readonly ArrayBufferWriter<byte> _segment = new(64 * 1024);
+    private readonly ArrayBufferWriter<byte> _line = new(4096); // one encoded record, before it is known to fit
     private readonly List<AuditReceipt> _segmentReceipts = [];
     private readonly Task _writer;
     private readonly Lazy<Task> _disposal;
@@ -380,15 +381,16 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
                 while (committed + _segmentReceipts.Count < batch.Count)
                 {
                     var item = batch[committed + _segmentReceipts.Count];
-                    var line = RecordCodec.EncodeLine(seq + 1, timeText, item.Type, item.CanonicalPayload, prev, out var hash);
+                    _line.ResetWrittenCount();
+                    var hash = RecordCodec.EncodeLine(_line, seq + 1, timeText, item.Type, item.CanonicalPayload, prev);
                     var used = _file.Length + _segment.WrittenCount;
-                    if (used > 0 && used + line.Length > _options.MaxFileBytes)
+                    if (used > 0 && used + _line.WrittenCount > _options.MaxFileBytes)
                     {
                         break;
                     }
 
                     lastOffset = used;
-                    _segment.Write(line);
+                    _segment.Write(_line.WrittenSpan);
                     _segmentReceipts.Add(new AuditReceipt(++seq, hash, time));
                     prev = hash;
                 }

@@ -18,6 +18,12 @@ internal sealed record ParsedRecord(long Seq, string TimeText, DateTimeOffset Ti
 /// </summary>
 internal static class RecordCodec
 {
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_scratch;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
     public const string GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
 
     /// <summary>Format of <c>time</c>: UTC, millisecond precision, always the same length.</summary>
@@ -46,37 +52,56 @@ internal static class RecordCodec
     /// </summary>
     public static byte[] EncodeLine(long seq, string time, string type, ReadOnlySpan<byte> canonicalPayload, string prevHash, out string hash)
     {
-        var buffer = new ArrayBufferWriter<byte>(canonicalPayload.Length + 256);
-        using (var writer = new Utf8JsonWriter(buffer, CanonicalJson.WriterOptions))
+        var line = new ArrayBufferWriter<byte>(canonicalPayload.Length + 256);
+        hash = EncodeLine(line, seq, time, type, canonicalPayload, prevHash);
+        return line.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// Appends one stored line (with its <c>\n</c>) to <paramref name="output"/> and returns its hash: the writer's form,
+    /// with a scratch buffer and writers kept per thread, so the trail's writer loop allocates only the hash text.
+    /// </summary>
+    public static string EncodeLine(ArrayBufferWriter<byte> output, long seq, string time, string type, ReadOnlySpan<byte> canonicalPayload, string prevHash)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var scratch = t_scratch ??= new ArrayBufferWriter<byte>(4096);
+        scratch.ResetWrittenCount();
+        var writer = t_writer ??= new Utf8JsonWriter(scratch, CanonicalJson.WriterOptions);
+        writer.Reset(scratch);
+        writer.WriteStartObject();
+        writer.WritePropertyName("payload"u8);
+        writer.WriteRawValue(canonicalPayload, skipInputValidation: true);
+        writer.WriteString("prev_hash"u8, prevHash);
+        writer.WriteNumber("seq"u8, seq);
+        writer.WriteString("time"u8, time);
+        writer.WriteString("type"u8, type);
+        writer.WriteEndObject();
+        writer.Flush();
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(scratch.WrittenSpan, digest);
+        var hash = Convert.ToHexStringLower(digest);
+
+        // Stored member order is for people reading the file; the hash never depends on it.
+        writer.Reset(output);
+        writer.WriteStartObject();
+        writer.WriteNumber("seq"u8, seq);
+        writer.WriteString("time"u8, time);
+        writer.WriteString("type"u8, type);
+        writer.WritePropertyName("payload"u8);
+        writer.WriteRawValue(canonicalPayload, skipInputValidation: true);
+        writer.WriteString("prev_hash"u8, prevHash);
+        writer.WriteString("hash"u8, hash);
+        writer.WriteEndObject();
+        writer.Flush();
+        output.Write("\n"u8);
+        if (scratch.Capacity > 1024 * 1024)
         {
-            writer.WriteStartObject();
-            writer.WritePropertyName("payload");
-            writer.WriteRawValue(canonicalPayload, skipInputValidation: true);
-            writer.WriteString("prev_hash", prevHash);
-            writer.WriteNumber("seq", seq);
-            writer.WriteString("time", time);
-            writer.WriteString("type", type);
-            writer.WriteEndObject();
+            // One huge record must not pin a huge buffer to this thread for good.
+            t_scratch = null;
+            t_writer = null;
         }
 
-        hash = Convert.ToHexStringLower(SHA256.HashData(buffer.WrittenSpan));
-        buffer.ResetWrittenCount();
-        using (var writer = new Utf8JsonWriter(buffer, CanonicalJson.WriterOptions))
-        {
-            // Stored member order is for people reading the file; the hash never depends on it.
-            writer.WriteStartObject();
-            writer.WriteNumber("seq", seq);
-            writer.WriteString("time", time);
-            writer.WriteString("type", type);
-            writer.WritePropertyName("payload");
-            writer.WriteRawValue(canonicalPayload, skipInputValidation: true);
-            writer.WriteString("prev_hash", prevHash);
-            writer.WriteString("hash", hash);
-            writer.WriteEndObject();
-        }
-
-        buffer.Write("\n"u8);
-        return buffer.WrittenSpan.ToArray();
+        return hash;
     }
 
     /// <summary>
