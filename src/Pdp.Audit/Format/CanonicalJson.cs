@@ -63,17 +63,28 @@ public static class CanonicalJson
                 break;
             case JsonObject obj:
                 // Sorting a snapshot keeps the input untouched and gives one order whatever order members were added in.
-                var members = new KeyValuePair<string, JsonNode?>[obj.Count];
-                ((ICollection<KeyValuePair<string, JsonNode?>>)obj).CopyTo(members, 0);
-                Array.Sort(members, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
-                writer.WriteStartObject();
-                foreach (var (key, value) in members)
+                // The snapshot is rented: every decision writes several objects, and this runs for each of them.
+                var count = obj.Count;
+                var members = ArrayPool<KeyValuePair<string, JsonNode?>>.Shared.Rent(count);
+                try
                 {
-                    writer.WritePropertyName(key);
-                    Write(writer, value, depth + 1);
+                    ((ICollection<KeyValuePair<string, JsonNode?>>)obj).CopyTo(members, 0);
+                    Array.Sort(members, 0, count, ByKey.Instance);
+                    writer.WriteStartObject();
+                    for (var i = 0; i < count; i++)
+                    {
+                        writer.WritePropertyName(members[i].Key);
+                        Write(writer, members[i].Value, depth + 1);
+                    }
+
+                    writer.WriteEndObject();
+                }
+                finally
+                {
+                    // Cleared so the pool holds no reference to the document.
+                    ArrayPool<KeyValuePair<string, JsonNode?>>.Shared.Return(members, clearArray: true);
                 }
 
-                writer.WriteEndObject();
                 break;
             case JsonArray array:
                 writer.WriteStartArray();
@@ -95,6 +106,13 @@ public static class CanonicalJson
             default:
                 throw new ArgumentException($"Unsupported JSON node type {node.GetType().Name}.", nameof(node));
         }
+    }
+
+    private sealed class ByKey : IComparer<KeyValuePair<string, JsonNode?>>
+    {
+        public static readonly ByKey Instance = new();
+
+        public int Compare(KeyValuePair<string, JsonNode?> x, KeyValuePair<string, JsonNode?> y) => string.CompareOrdinal(x.Key, y.Key);
     }
 
     private static void WriteScalar(Utf8JsonWriter writer, JsonValue value)
