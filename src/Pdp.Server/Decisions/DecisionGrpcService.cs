@@ -27,7 +27,10 @@ public sealed class DecisionGrpcService(
         ArgumentNullException.ThrowIfNull(context);
         var proposal = _inputs.Build(request);
         var digest = RequestDigest.Of(proposal, request.RequestId);
-        return idempotency.GetOrDecideAsync(request, digest, () => DecideNowAsync(proposal, digest, context));
+        // Most calls carry no request id: they go straight to the decision, with no closure for the window.
+        return string.IsNullOrEmpty(request.RequestId)
+            ? DecideNowAsync(proposal, digest, context)
+            : idempotency.GetOrDecideAsync(request, digest, () => DecideNowAsync(proposal, digest, context));
     }
 
     public override async Task<RecordDispositionResponse> RecordDisposition(RecordDispositionRequest request, ServerCallContext context)

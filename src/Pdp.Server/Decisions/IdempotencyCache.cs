@@ -31,16 +31,18 @@ public sealed class IdempotencyCache : IDisposable
     /// <param name="request">The request (its agent and request id are the key).</param>
     /// <param name="digest">Its <see cref="RequestDigest"/>: a reused id with another digest is refused.</param>
     /// <param name="decide">Makes the decision when none is remembered.</param>
-    public async Task<DecideResponse> GetOrDecideAsync(DecideRequest request, string digest, Func<Task<DecideResponse>> decide)
+    public Task<DecideResponse> GetOrDecideAsync(DecideRequest request, string digest, Func<Task<DecideResponse>> decide)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(digest);
         ArgumentNullException.ThrowIfNull(decide);
-        if (string.IsNullOrEmpty(request.RequestId))
-        {
-            return await decide().ConfigureAwait(false);
-        }
 
+        // Without a request id there is nothing to remember: the decision's own task, no state machine around it.
+        return string.IsNullOrEmpty(request.RequestId) ? decide() : RememberedAsync(request, digest, decide);
+    }
+
+    private async Task<DecideResponse> RememberedAsync(DecideRequest request, string digest, Func<Task<DecideResponse>> decide)
+    {
         var key = Key(request.Agent?.Id ?? string.Empty, request.RequestId);
         Entry entry;
         lock (_gate)
