@@ -107,7 +107,7 @@ public sealed class ReviewOptions
     /// <summary>
     /// Decisions kept in memory for GetDecision, WatchDecision and reversals, oldest forgotten first
     /// (pending reviews are never forgotten; the trail keeps everything). Default 20,000 — each retained
-    /// decision holds its recorded input, about 7 KB (docs/benchmarks.md).
+    /// decision holds its head and recorded payload bytes, about 1–2 KB (docs/benchmarks.md).
     /// </summary>
     public int RetainDecisions { get; set; } = 20_000;
 
