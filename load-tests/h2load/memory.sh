@@ -7,17 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 calls=${1:-1000000}
 shift $(( $# >= 1 ? 1 : 0 ))
-grpc=${PDP_BENCH_GRPC_PORT:-50162}
-admin=${PDP_BENCH_ADMIN_PORT:-8493}
-command -v h2load >/dev/null || { echo "h2load not found (apt-get install nghttp2-client)" >&2; exit 1; }
-dotnet build -c Release src/Pdp.Server -v q -nologo >/dev/null || { echo "build failed" >&2; exit 1; }
-work=$(mktemp -d /tmp/pdp-h2mem.XXXXXX)
-python3 load-tests/h2load/decide_body.py "$work"
-dotnet src/Pdp.Server/bin/Release/net10.0/Pdp.Server.dll --Pdp:Audit:Path="$work/audit.jsonl" \
-  --Pdp:GrpcPort="$grpc" --Pdp:AdminPort="$admin" --Pdp:AuthZen:Port=0 --Logging:LogLevel:Default=Warning "$@" >"$work/server.log" 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 200); do curl -fs "http://127.0.0.1:$admin/readyz" >/dev/null 2>&1 && break; sleep 0.05; done
+. load-tests/h2load/server.sh
+start_server "${PDP_BENCH_GRPC_PORT:-50162}" "${PDP_BENCH_ADMIN_PORT:-8493}" "$@"
 kb() { awk -v k="$1" '$1 == k":" {print int($2/1024)}' "/proc/$server/status"; }
 echo "ready: rss $(kb VmRSS) MB"
 printf '%-8s %10s %9s %9s %8s\n' chunk decisions req_s rss_mb peak_mb
