@@ -18,7 +18,6 @@ public sealed class SignalReloadTests : IDisposable
     [Fact]
     public async Task Sighup_PolicyChanged_NewRevisionServesAndProcessKeepsRunning()
     {
-        Assert.SkipWhen(OperatingSystem.IsWindows(), "SIGHUP is POSIX only");
         var stricter = _workspace.RevisionWith(_workspace.Stricter);
         var adminPort = FreePort();
         var server = Path.Combine(AppContext.BaseDirectory, "Pdp.Server.dll");
