@@ -75,7 +75,12 @@ public sealed class DecisionEventWriterTests
         store.Restore(DecisionHead.Read(payload), payload);
 
         var found = await store.FindAsync(facts.DecisionId, ct).AsTask().WaitAsync(TimeSpan.FromSeconds(10), ct);
-        AssertSameFacts(facts, Assert.IsType<ReviewView>(found).Decision);
+        var decision = Assert.IsType<ReviewView>(found).Decision;
+        AssertSameFacts(facts, decision);
+
+        // Read again from the kept bytes, not the document it was given.
+        Assert.NotSame(facts.RecordedInput, decision.RecordedInput);
+        Assert.True(decision.RecordedPayload.Span.SequenceEqual(payload));
         Assert.Equal(1, store.Count);
         Assert.Equal(verdict == DecisionVerdict.RequireHuman ? 1 : 0, store.PendingCounts().Values.Sum());
     }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Pdp.Review.Events;
 using Pdp.Review.Model;
 
 namespace Pdp.Review.Postgres.Store;
@@ -9,13 +10,15 @@ namespace Pdp.Review.Postgres.Store;
 /// </summary>
 internal sealed class RecentDecisions(int capacity)
 {
-    private readonly ConcurrentDictionary<string, DecisionFacts> _byId = new(StringComparer.Ordinal);
+    // A recorded decision is kept as its trail bytes and parsed when asked for (rarely: a reversal before it is shipped),
+    // not as a parsed input per decision.
+    private readonly ConcurrentDictionary<string, object> _byId = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _order = new();
     private int _count;
 
     public void Add(DecisionFacts decision)
     {
-        if (!_byId.TryAdd(decision.DecisionId, decision))
+        if (!_byId.TryAdd(decision.DecisionId, decision.RecordedPayload.IsEmpty ? decision : decision.RecordedPayload))
         {
             return;
         }
@@ -27,5 +30,10 @@ internal sealed class RecentDecisions(int capacity)
         }
     }
 
-    public DecisionFacts? Find(string decisionId) => _byId.GetValueOrDefault(decisionId);
+    public DecisionFacts? Find(string decisionId) => _byId.GetValueOrDefault(decisionId) switch
+    {
+        DecisionFacts facts => facts,
+        ReadOnlyMemory<byte> payload => DecisionEventJson.Read(payload),
+        _ => null,
+    };
 }

@@ -31,6 +31,10 @@ public static class DecisionEventJson
         };
     }
 
+    /// <summary>A decision from its recorded canonical bytes; the bytes stay its <see cref="DecisionFacts.RecordedPayload"/>.</summary>
+    public static DecisionFacts Read(ReadOnlyMemory<byte> recordedPayload) =>
+        Read(JsonNode.Parse(recordedPayload.Span, documentOptions: Pdp.Audit.Format.CanonicalJson.ReaderOptions)!.AsObject()) with { RecordedPayload = recordedPayload };
+
     public static DecisionFacts Read(JsonObject payload)
     {
         ArgumentNullException.ThrowIfNull(payload);

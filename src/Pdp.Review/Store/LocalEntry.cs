@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using Pdp.Audit.Format;
 using Pdp.Review.Events;
 using Pdp.Review.Model;
 
@@ -121,6 +119,5 @@ internal sealed class LocalEntry
         return view;
     }
 
-    private static DecisionFacts Parse(ReadOnlyMemory<byte> payload) =>
-        DecisionEventJson.Read(JsonNode.Parse(payload.Span, documentOptions: CanonicalJson.ReaderOptions)!.AsObject()) with { RecordedPayload = payload };
+    private static DecisionFacts Parse(ReadOnlyMemory<byte> payload) => DecisionEventJson.Read(payload);
 }
