@@ -154,6 +154,14 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
     /// <summary>The sequence number of the newest record written (0 for an empty trail).</summary>
     public long LastSeq => Volatile.Read(ref _lastSeq);
 
+    /// <summary>
+    /// The newest record's seq and hash, read together (the writer publishes them as one position): where a follower
+    /// of the trail (<see cref="Reading.TrailTail"/>) starts when it is to see only what is written from now on.
+    /// </summary>
+    public (long Seq, string Hash) LastRecord => Volatile.Read(ref _lastPosition) is { } position
+        ? (position.Seq, position.Hash)
+        : (LastSeq, Volatile.Read(ref _lastHash));
+
     /// <summary>Batches the writer loop has processed, successful or not.</summary>
     public long BatchCount => Interlocked.Read(ref _batchCount);
 

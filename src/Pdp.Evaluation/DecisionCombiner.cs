@@ -94,7 +94,8 @@ public static class DecisionCombiner
             ttl = options.MaxReviewTtl;
         }
 
-        return new Decision(verdict, reasons, owner, first.PolicyId, group, ttl, approvals, obligations, set.Revision, outcomes);
+        var escalation = first.EscalateTo ?? NonEmpty(set.Find(first.PolicyId)?.Metadata.EscalationGroup) ?? string.Empty;
+        return new Decision(verdict, reasons, owner, first.PolicyId, group, ttl, approvals, obligations, set.Revision, outcomes) { EscalationGroup = escalation };
     }
 
     private static Decision Default(IReadOnlyList<PolicyOutcome> outcomes, PolicySet set, EvaluationOptions options, string actionType)

@@ -18,6 +18,7 @@ using Pdp.Server.Identity;
 using Pdp.Server.Mesh;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Pdp.Server.Metrics;
+using Pdp.Server.Notifications;
 using Prometheus;
 using Pdp.Server.Policies;
 
@@ -65,6 +66,9 @@ public static class PdpServer
         builder.Services.AddHostedService<TrailStartupService>();
         builder.Services.AddHostedService<BackgroundVerificationService>();
         builder.Services.AddHostedService<ReviewExpiryService>();
+
+        // Escalation of reviews still pending at Pdp:Review:EscalateAt, and notifications (Pdp:Notify). See Notifications/.
+        builder.Services.AddNotifications(settings);
 
         builder.Services.AddHostedService<PolicyStartupService>();
 

@@ -17,4 +17,8 @@ public sealed record Decision(
     int MinApprovals,
     IReadOnlyDictionary<string, string> Obligations,
     string PolicyRevision,
-    IReadOnlyList<PolicyOutcome> Outcomes);
+    IReadOnlyList<PolicyOutcome> Outcomes)
+{
+    /// <summary>Who a require-human review escalates to: the deciding policy's <c>escalate_to</c> or <c>escalation_group</c>; empty: none named.</summary>
+    public string EscalationGroup { get; init; } = string.Empty;
+}

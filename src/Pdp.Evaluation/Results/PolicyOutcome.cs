@@ -35,6 +35,9 @@ public sealed record PolicyOutcome(
 
     public bool Applied => Verdict is not null;
 
+    /// <summary>The group this one decision's review escalates to (<c>escalate_to</c> in <c>decide</c>'s result); null: the policy's.</summary>
+    public string? EscalateTo { get; init; }
+
     public static PolicyOutcome NotApplicable(string policyId, TimeSpan elapsed) =>
         new(policyId, null, string.Empty, NoObligations, null, null, null, PolicyErrorKind.None, elapsed);
 

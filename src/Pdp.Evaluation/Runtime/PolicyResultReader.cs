@@ -34,7 +34,7 @@ internal static class PolicyResultReader
 
         // One pass over the own properties, straight into locals: this runs for every policy call, and a dictionary
         // per result was a measurable share of a decision.
-        JsValue? verdictValue = null, reasonValue = null, obligationsValue = null, ttlValue = null, approvalsValue = null, groupValue = null;
+        JsValue? verdictValue = null, reasonValue = null, obligationsValue = null, ttlValue = null, approvalsValue = null, groupValue = null, escalateValue = null;
         foreach (var (key, descriptor) in obj.GetOwnProperties())
         {
             var name = key.IsString() ? key.AsString() : key.ToString();
@@ -62,6 +62,9 @@ internal static class PolicyResultReader
                     break;
                 case "approver_group":
                     groupValue = descriptor.Value;
+                    break;
+                case "escalate_to":
+                    escalateValue = descriptor.Value;
                     break;
                 default:
                     return Invalid(policyId, $"returned an unknown or computed key '{Truncate(name, 40)}'", elapsed);
@@ -129,7 +132,18 @@ internal static class PolicyResultReader
             approverGroup = groupValue.AsString();
         }
 
-        return new PolicyOutcome(policyId, verdict, reason, obligations, ttl, minApprovals, approverGroup, PolicyErrorKind.None, elapsed);
+        string? escalateTo = null;
+        if (escalateValue is not null && !escalateValue.IsUndefined())
+        {
+            if (!escalateValue.IsString() || escalateValue.AsString().Length is 0 or > 128)
+            {
+                return Invalid(policyId, "returned an escalate_to that is not a non-empty string", elapsed);
+            }
+
+            escalateTo = escalateValue.AsString();
+        }
+
+        return new PolicyOutcome(policyId, verdict, reason, obligations, ttl, minApprovals, approverGroup, PolicyErrorKind.None, elapsed) { EscalateTo = escalateTo };
     }
 
     private static Dictionary<string, string>? ReadObligations(JsValue value)

@@ -13,7 +13,7 @@ namespace Pdp.Policies.Loading;
 internal static class PolicyMetadataReader
 {
     private static readonly HashSet<string> KnownKeys =
-        ["id", "owner", "approver_group", "applies_to", "frameworks", "description", "redact", "cacheable"];
+        ["id", "owner", "approver_group", "escalation_group", "applies_to", "frameworks", "description", "redact", "cacheable"];
 
     public static PolicyMetadata? Read(JsValue exported, Action<string> problem)
     {
@@ -47,6 +47,7 @@ internal static class PolicyMetadataReader
 
         var owner = ReadString(obj, "owner", required: true, Fail);
         var approverGroup = ReadString(obj, "approver_group", required: false, Fail) ?? string.Empty;
+        var escalationGroup = ReadString(obj, "escalation_group", required: false, Fail) ?? string.Empty;
         var description = ReadString(obj, "description", required: false, Fail) ?? string.Empty;
         var frameworks = ReadStrings(obj, "frameworks", Fail);
         var redact = ReadStrings(obj, "redact", Fail);
@@ -87,7 +88,7 @@ internal static class PolicyMetadataReader
 
         return problems > 0 || id is null || owner is null
             ? null
-            : new PolicyMetadata(id, owner, approverGroup, patterns, frameworks, description, redact, cacheable);
+            : new PolicyMetadata(id, owner, approverGroup, patterns, frameworks, description, redact, cacheable, escalationGroup);
     }
 
     private static bool Invalid(Action<string> fail, string message)

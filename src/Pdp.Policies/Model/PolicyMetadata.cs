@@ -9,6 +9,7 @@ namespace Pdp.Policies.Model;
 /// <param name="Description">One sentence for humans.</param>
 /// <param name="Redact">Dotted paths into the decision record masked before it reaches the trail.</param>
 /// <param name="Cacheable">True when the policy declares its answer depends only on input and data, not on time.</param>
+/// <param name="EscalationGroup">The group a review of its verdicts escalates to when still pending at the escalation point; empty: none.</param>
 public sealed record PolicyMetadata(
     string Id,
     string Owner,
@@ -17,4 +18,5 @@ public sealed record PolicyMetadata(
     IReadOnlyList<string> Frameworks,
     string Description,
     IReadOnlyList<string> Redact,
-    bool Cacheable);
+    bool Cacheable,
+    string EscalationGroup = "");

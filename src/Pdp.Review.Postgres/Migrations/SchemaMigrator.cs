@@ -11,7 +11,7 @@ namespace Pdp.Review.Postgres.Migrations;
 public sealed partial class SchemaMigrator
 {
     /// <summary>The schema version this binary reads and writes: the newest migration in Migrations/.</summary>
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     // Any fixed number will do, as long as nothing else in the database uses it: "PdpSchma" in ASCII.
     private const long AdvisoryLockKey = 0x5064_7053_6368_6D61;

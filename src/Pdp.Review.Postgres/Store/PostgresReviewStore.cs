@@ -5,6 +5,8 @@ using NpgsqlTypes;
 using Pdp.Audit.Chain;
 using Pdp.Review.Events;
 using Pdp.Review.Model;
+using Pdp.Review.Notifications;
+using Pdp.Review.Postgres.Notifications;
 using Pdp.Review.Store;
 
 namespace Pdp.Review.Postgres.Store;
@@ -15,16 +17,18 @@ namespace Pdp.Review.Postgres.Store;
 /// approval use — runs under the decision row's lock (<c>SELECT … FOR UPDATE</c>), so it settles exactly once
 /// whichever instance records it, is appended to the chain and NOTIFYs watchers everywhere in the same transaction.
 /// Allow and deny decisions never wait on the network: they reach the database through the fleet decision log
-/// (the decision log shipper) and, until then, are served from this instance's memory.
+/// (the decision log shipper) and, until then, are served from this instance's memory. With <c>outbox</c> on, each review
+/// event that reviewers are told of also writes its notification to <c>notify_outbox</c> in the same transaction.
 /// </summary>
-public sealed class PostgresReviewStore(NpgsqlDataSource dataSource, IReviewJournal journal, ReviewNotifications notifications, string instance, int recentCapacity, Action<string>? copyFailed = null) : IReviewStore
+public sealed class PostgresReviewStore(NpgsqlDataSource dataSource, IReviewJournal journal, ReviewNotifications notifications, string instance, int recentCapacity, Action<string>? copyFailed = null, bool outbox = false) : IReviewStore
 {
-    // A reviewer's queue: the pending rows of their groups (compared ignoring case), soonest deadline first.
+    // A reviewer's queue: the pending rows of their groups (compared ignoring case; an escalated review is in its
+    // escalation group's queue too), soonest deadline first.
     private const string PendingSql = """
         SELECT d.decision::text, coalesce(array_agg(e.line ORDER BY e.seq) FILTER (WHERE e.seq IS NOT NULL), '{}')
         FROM review_decisions d
         LEFT JOIN review_events e ON e.decision_id = d.decision_id AND e.type <> 'decision'
-        WHERE d.state = 'pending' AND lower(d.approver_group) = ANY($1)
+        WHERE d.state = 'pending' AND (lower(d.approver_group) = ANY($1) OR (d.escalated_at IS NOT NULL AND lower(d.escalation_group) = ANY($1)))
         GROUP BY d.decision_id
         ORDER BY min(d.expires_at) NULLS LAST, min(d.decided_at)
         LIMIT $2
@@ -61,6 +65,10 @@ public sealed class PostgresReviewStore(NpgsqlDataSource dataSource, IReviewJour
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await InsertDecisionAsync(connection, transaction, decision, payload, cancellationToken).ConfigureAwait(false);
             await ReviewChain.AppendAsync(connection, transaction, Guid.Parse(decision.DecisionId), DecisionEventJson.Type, string.Empty, instance, payload, decision.DecidedAt, cancellationToken).ConfigureAwait(false);
+            if (outbox && ReviewNotice.Opened(decision) is { } opened)
+            {
+                await PostgresNoticeOutbox.EnqueueAsync(connection, transaction, opened, cancellationToken).ConfigureAwait(false);
+            }
 
             // Reviewers' queues on every instance learn of the new review from the same notification a change sends.
             await NotifyAsync(connection, transaction, decision.DecisionId, cancellationToken).ConfigureAwait(false);
@@ -161,6 +169,11 @@ public sealed class PostgresReviewStore(NpgsqlDataSource dataSource, IReviewJour
             var (seq, _) = await ReviewChain.AppendAsync(connection, transaction, id, ReviewEventJson.TypeOf(change), change.Reviewer, instance, ReviewEventJson.Write(decisionId, change), change.At, cancellationToken).ConfigureAwait(false);
             var (review, use) = change.ApplyTo(current!.Review, current.ApprovalUse, seq);
             await UpdateAsync(connection, transaction, id, review, use, cancellationToken).ConfigureAwait(false);
+            if (outbox && ReviewNotice.Of(current.Decision, change, review) is { } notice)
+            {
+                await PostgresNoticeOutbox.EnqueueAsync(connection, transaction, notice, cancellationToken).ConfigureAwait(false);
+            }
+
             await NotifyAsync(connection, transaction, decisionId, cancellationToken).ConfigureAwait(false);
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -204,6 +217,29 @@ public sealed class PostgresReviewStore(NpgsqlDataSource dataSource, IReviewJour
         {
             await using var command = dataSource.CreateCommand("SELECT decision_id FROM review_decisions WHERE state = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT $2");
             command.Parameters.Add(new() { Value = now.UtcDateTime });
+            command.Parameters.Add(new() { Value = limit });
+            var due = new List<string>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                due.Add(reader.GetGuid(0).ToString());
+            }
+
+            return (IReadOnlyList<string>)due;
+        }, Seen).ConfigureAwait(false);
+
+    /// <inheritdoc/>
+    public async ValueTask<IReadOnlyList<string>> EscalationDueAsync(DateTimeOffset now, double fraction, int limit, CancellationToken cancellationToken) =>
+        await StoreFailures.GuardAsync("search for reviews to escalate", async () =>
+        {
+            await using var command = dataSource.CreateCommand("""
+                SELECT decision_id FROM review_decisions
+                WHERE state = 'pending' AND escalation_group <> '' AND escalated_at IS NULL AND expires_at IS NOT NULL
+                  AND decided_at + (expires_at - decided_at) * $2 <= $1
+                ORDER BY decided_at + (expires_at - decided_at) * $2 LIMIT $3
+                """);
+            command.Parameters.Add(new() { Value = now.UtcDateTime });
+            command.Parameters.Add(new() { Value = fraction });
             command.Parameters.Add(new() { Value = limit });
             var due = new List<string>();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -282,7 +318,7 @@ public sealed class PostgresReviewStore(NpgsqlDataSource dataSource, IReviewJour
 
     private async Task InsertDecisionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DecisionFacts decision, JsonObject payload, CancellationToken cancellationToken, bool onConflictDoNothing = false)
     {
-        var sql = "INSERT INTO review_decisions (decision_id, decided_at, policy_id, approver_group, verdict, expires_at, min_approvals, state, decision, instance) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        var sql = "INSERT INTO review_decisions (decision_id, decided_at, policy_id, approver_group, verdict, expires_at, min_approvals, state, decision, instance, escalation_group) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
             + (onConflictDoNothing ? " ON CONFLICT (decision_id) DO NOTHING" : string.Empty);
         await using var command = new NpgsqlCommand(sql, connection, transaction)
         {
@@ -298,6 +334,7 @@ public sealed class PostgresReviewStore(NpgsqlDataSource dataSource, IReviewJour
                 new() { Value = StateText(ReviewSnapshot.Initial(decision.Verdict).State) },
                 new() { Value = payload.ToJsonString(), NpgsqlDbType = NpgsqlDbType.Jsonb },
                 new() { Value = instance },
+                new() { Value = decision.EscalationGroup },
             },
         };
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -306,7 +343,7 @@ public sealed class PostgresReviewStore(NpgsqlDataSource dataSource, IReviewJour
     private static async Task UpdateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, ReviewSnapshot review, ApprovalUse? use, CancellationToken cancellationToken)
     {
         var useJson = use is null ? null : new JsonObject { ["use_id"] = use.UseId, ["used_at"] = EventTime.Format(use.UsedAt), ["action_digest"] = use.ActionDigest, ["seq"] = use.AuditSeq }.ToJsonString();
-        await using var command = new NpgsqlCommand("UPDATE review_decisions SET state = $2, settled_at = $3, approved_digest = $4, approval_use = $5 WHERE decision_id = $1", connection, transaction)
+        await using var command = new NpgsqlCommand("UPDATE review_decisions SET state = $2, settled_at = $3, approved_digest = $4, approval_use = $5, escalated_at = $6 WHERE decision_id = $1", connection, transaction)
         {
             Parameters =
             {
@@ -315,6 +352,7 @@ public sealed class PostgresReviewStore(NpgsqlDataSource dataSource, IReviewJour
                 new() { Value = review.SettledAt is { } s ? s.UtcDateTime : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz },
                 new() { Value = review.ApprovedDigest },
                 new() { Value = (object?)useJson ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb },
+                new() { Value = review.EscalatedAt is { } escalated ? escalated.UtcDateTime : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz },
             },
         };
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

@@ -17,7 +17,7 @@ public static class DecisionEventJson
     public static JsonObject Write(DecisionFacts decision, JsonArray outcomes)
     {
         ArgumentNullException.ThrowIfNull(decision);
-        return new JsonObject
+        var payload = new JsonObject
         {
             ["decision_id"] = decision.DecisionId,
             ["decided_at"] = EventTime.Format(decision.DecidedAt),
@@ -29,6 +29,14 @@ public static class DecisionEventJson
             ["deciding_policy"] = decision.PolicyId,
             ["outcomes"] = outcomes,
         };
+
+        // Only when there is one, so decisions without escalation keep the shape older trails have.
+        if (decision.EscalationGroup.Length > 0)
+        {
+            payload["escalation_group"] = decision.EscalationGroup;
+        }
+
+        return payload;
     }
 
     /// <summary>A decision from its recorded canonical bytes; the bytes stay its <see cref="DecisionFacts.RecordedPayload"/>.</summary>
@@ -63,7 +71,10 @@ public static class DecisionEventJson
             verdict == DecisionVerdict.RequireHuman ? expires : null,
             Math.Max(1, minApprovals),
             Text(payload, "action_digest"),
-            Text(payload, "request_digest"));
+            Text(payload, "request_digest"))
+        {
+            EscalationGroup = verdict == DecisionVerdict.RequireHuman ? Text(payload, "escalation_group") : string.Empty,
+        };
     }
 
     public static string VerdictName(DecisionVerdict verdict) => verdict switch

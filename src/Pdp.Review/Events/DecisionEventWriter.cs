@@ -38,6 +38,7 @@ public static class DecisionEventWriter
             writer.WriteString("decided_at"u8, EventTime.Format(decision.DecidedAt));
             writer.WriteString("deciding_policy"u8, decision.PolicyId);
             writer.WriteString("decision_id"u8, decision.DecisionId);
+            WriteIfNotEmpty(writer, "escalation_group"u8, decision.EscalationGroup);
             writer.WritePropertyName("input"u8);
             CanonicalJson.Write(writer, decision.RecordedInput, depth: 1);
             writer.WriteStartArray("outcomes"u8);

@@ -15,14 +15,15 @@ namespace Pdp.Review.Events;
 /// <param name="PolicyId">The deciding policy.</param>
 /// <param name="ApproverGroup">Who may review it.</param>
 /// <param name="ExpiresAt">When its review expires (require-human only).</param>
-public readonly record struct DecisionHead(string DecisionId, DateTimeOffset DecidedAt, DecisionVerdict Verdict, bool HasRequest, string PolicyId, string ApproverGroup, DateTimeOffset? ExpiresAt)
+/// <param name="EscalationGroup">Who its review escalates to (require-human only; empty: nobody).</param>
+public readonly record struct DecisionHead(string DecisionId, DateTimeOffset DecidedAt, DecisionVerdict Verdict, bool HasRequest, string PolicyId, string ApproverGroup, DateTimeOffset? ExpiresAt, string EscalationGroup = "")
 {
     /// <summary>Reads the head of a canonical <c>decision</c> payload.</summary>
     /// <exception cref="FormatException">The payload has no known verdict.</exception>
     public static DecisionHead Read(ReadOnlySpan<byte> payload)
     {
         var reader = new Utf8JsonReader(payload);
-        string id = string.Empty, decidedAt = string.Empty, verdict = string.Empty, policy = string.Empty, group = string.Empty;
+        string id = string.Empty, decidedAt = string.Empty, verdict = string.Empty, policy = string.Empty, group = string.Empty, escalation = string.Empty;
         string? expires = null;
         var requestId = false;
         var requestDigest = false;
@@ -48,6 +49,11 @@ public readonly record struct DecisionHead(string DecisionId, DateTimeOffset Dec
             {
                 reader.Read();
                 group = reader.GetString() ?? string.Empty;
+            }
+            else if (reader.ValueTextEquals("escalation_group"u8))
+            {
+                reader.Read();
+                escalation = reader.GetString() ?? string.Empty;
             }
             else if (reader.ValueTextEquals("request_digest"u8))
             {
@@ -79,7 +85,7 @@ public readonly record struct DecisionHead(string DecisionId, DateTimeOffset Dec
             _ => throw new FormatException($"decision record has no known verdict ('{verdict}')"),
         };
         var expiresAt = parsed == DecisionVerdict.RequireHuman && expires is { Length: > 0 } ? EventTime.Parse(expires) : (DateTimeOffset?)null;
-        return new DecisionHead(id, EventTime.Parse(decidedAt), parsed, requestId && requestDigest, policy, group, expiresAt);
+        return new DecisionHead(id, EventTime.Parse(decidedAt), parsed, requestId && requestDigest, policy, group, expiresAt, parsed == DecisionVerdict.RequireHuman ? escalation : string.Empty);
     }
 
     /// <summary>The response's verdict and its review's expiry, leaving the reader at the response's end.</summary>

@@ -5,7 +5,7 @@ using static Pdp.Review.Events.DecisionEventJson;
 namespace Pdp.Review.Events;
 
 /// <summary>
-/// The payloads of review events (<c>disposition</c>, <c>expiry</c>, <c>approval_use</c>): one shape in the
+/// The payloads of review events (<c>disposition</c>, <c>expiry</c>, <c>approval_use</c>, <c>escalation</c>): one shape in the
 /// local trail and in the shared store's chain, written from a <see cref="ReviewChange"/> and read back into one.
 /// </summary>
 public static class ReviewEventJson
@@ -13,6 +13,7 @@ public static class ReviewEventJson
     public const string DispositionType = "disposition";
     public const string ExpiryType = "expiry";
     public const string ApprovalUseType = "approval_use";
+    public const string EscalationType = "escalation";
 
     public static string TypeOf(ReviewChange change)
     {
@@ -21,11 +22,12 @@ public static class ReviewEventJson
         {
             ReviewChangeKind.Disposition => DispositionType,
             ReviewChangeKind.Expiry => ExpiryType,
+            ReviewChangeKind.Escalation => EscalationType,
             _ => ApprovalUseType,
         };
     }
 
-    public static bool IsReviewEvent(string type) => type is DispositionType or ExpiryType or ApprovalUseType;
+    public static bool IsReviewEvent(string type) => type is DispositionType or ExpiryType or ApprovalUseType or EscalationType;
 
     /// <param name="extra">Fields a store adds (the instance that recorded it); written after the change's own.</param>
     public static JsonObject Write(string decisionId, ReviewChange change, IEnumerable<KeyValuePair<string, JsonNode?>>? extra = null)
@@ -48,6 +50,7 @@ public static class ReviewEventJson
                 ["recorded_at"] = EventTime.Format(change.At),
             },
             ReviewChangeKind.Expiry => new JsonObject { ["decision_id"] = decisionId, ["expired_at"] = EventTime.Format(change.At) },
+            ReviewChangeKind.Escalation => new JsonObject { ["decision_id"] = decisionId, ["escalated_at"] = EventTime.Format(change.At), ["escalation_group"] = change.EscalationGroup },
             _ => new JsonObject
             {
                 ["decision_id"] = decisionId,
@@ -109,6 +112,8 @@ public static class ReviewEventJson
                 return ReviewChange.Disposition(Text(payload, "reviewer"), outcome, Text(payload, "justification"), payload["parameters"] as JsonObject, transition, EventTime.Parse(Text(payload, "recorded_at")), proof, shown, stamp);
             case ExpiryType:
                 return ReviewChange.Expiry(EventTime.Parse(Text(payload, "expired_at")));
+            case EscalationType:
+                return ReviewChange.Escalation(EventTime.Parse(Text(payload, "escalated_at")), Text(payload, "escalation_group"));
             case ApprovalUseType:
                 return ReviewChange.ApprovalUsed(Text(payload, "use_id"), EventTime.Parse(Text(payload, "used_at")), Text(payload, "action_digest"), Text(payload, "approved_digest"), payload["input"] as JsonObject ?? []);
             default:

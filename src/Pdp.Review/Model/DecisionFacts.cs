@@ -45,6 +45,12 @@ public sealed record DecisionFacts(
     /// </summary>
     public ReadOnlyMemory<byte> RecordedPayload { get; init; }
 
+    /// <summary>
+    /// Who a require-human review escalates to when it is still pending at the configured point of its window (the
+    /// policy's <c>escalate_to</c>, its <c>escalation_group</c> metadata, or <c>Pdp:Review:EscalationGroup</c>); empty: none.
+    /// </summary>
+    public string EscalationGroup { get; init; } = string.Empty;
+
     public string AgentId { get; } = TextAt(RecordedInput, "agent", "id");
 
     public string OnBehalfOf { get; } = TextAt(RecordedInput, "agent", "on_behalf_of");

@@ -12,6 +12,9 @@ public enum ReviewChangeKind
 
     /// <summary>The one use of an approval by the request it approved.</summary>
     ApprovalUse,
+
+    /// <summary>The server's escalation of a review still pending at the escalation point to the escalation group.</summary>
+    Escalation,
 }
 
 /// <summary>
@@ -65,6 +68,9 @@ public sealed record ReviewChange
 
     public string UseId { get; private init; } = string.Empty;
 
+    /// <summary>The group an escalation makes the review decidable by; empty for other kinds.</summary>
+    public string EscalationGroup { get; private init; } = string.Empty;
+
     /// <summary>The (redacted) input of the request that used the approval.</summary>
     public JsonObject? UseInput { get; private init; }
 
@@ -97,6 +103,14 @@ public sealed record ReviewChange
         Settles = true,
     };
 
+    /// <summary>The review, still pending, becomes decidable by <paramref name="group"/> too.</summary>
+    public static ReviewChange Escalation(DateTimeOffset at, string group) => new(ReviewChangeKind.Escalation, at)
+    {
+        Reviewer = ServerReviewer,
+        EscalationGroup = group,
+        State = ReviewState.Pending,
+    };
+
     public static ReviewChange ApprovalUsed(string useId, DateTimeOffset at, string actionDigest, string approvedDigest, JsonObject useInput) => new(ReviewChangeKind.ApprovalUse, at)
     {
         UseId = useId,
@@ -117,7 +131,13 @@ public sealed record ReviewChange
             return (review, new ApprovalUse(UseId, At, ActionDigest, seq));
         }
 
-        var next = new ReviewSnapshot(State, [.. review.Dispositions, ToDisposition(seq)], Settles ? At : review.SettledAt, Kind == ReviewChangeKind.Expiry ? string.Empty : ApprovedDigest);
+        if (Kind == ReviewChangeKind.Escalation)
+        {
+            // Not a disposition: the review stays pending, with one more group that may decide it.
+            return (review with { EscalatedAt = At }, use);
+        }
+
+        var next = new ReviewSnapshot(State, [.. review.Dispositions, ToDisposition(seq)], Settles ? At : review.SettledAt, Kind == ReviewChangeKind.Expiry ? string.Empty : ApprovedDigest, review.EscalatedAt);
         return (next, use);
     }
 }

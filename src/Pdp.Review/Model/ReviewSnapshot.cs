@@ -1,7 +1,8 @@
 namespace Pdp.Review.Model;
 
 /// <summary>A decision's review state at one moment; immutable, safe to hand to any thread.</summary>
-public sealed record ReviewSnapshot(ReviewState State, IReadOnlyList<DispositionEntry> Dispositions, DateTimeOffset? SettledAt, string ApprovedDigest)
+/// <param name="EscalatedAt">When the review was escalated to the decision's escalation group; null while it is not.</param>
+public sealed record ReviewSnapshot(ReviewState State, IReadOnlyList<DispositionEntry> Dispositions, DateTimeOffset? SettledAt, string ApprovedDigest, DateTimeOffset? EscalatedAt = null)
 {
     public int Approvals => Dispositions.Count(d => d.Outcome == ReviewOutcome.Approved);
 

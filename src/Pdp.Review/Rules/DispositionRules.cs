@@ -46,7 +46,8 @@ public static class DispositionRules
         }
     }
 
-    public static DispositionTransition Check(DecisionFacts decision, ReviewSnapshot review, DispositionCommand command, IReadOnlyCollection<string>? groupMembers, RecorderPolicy recorders, DateTimeOffset now)
+    /// <param name="escalationMembers">Members of the decision's escalation group: they may decide too once the review is escalated.</param>
+    public static DispositionTransition Check(DecisionFacts decision, ReviewSnapshot review, DispositionCommand command, IReadOnlyCollection<string>? groupMembers, RecorderPolicy recorders, DateTimeOffset now, IReadOnlyCollection<string>? escalationMembers = null)
     {
         ArgumentNullException.ThrowIfNull(recorders);
         ArgumentNullException.ThrowIfNull(decision);
@@ -55,7 +56,9 @@ public static class DispositionRules
         CheckFields(command);
         var outcome = command.Outcome!.Value;
         CheckState(decision, review, outcome, now);
-        CheckSeparationOfDuties(decision, command.Reviewer, command.Proof?.Groups is { } tokenGroups ? (tokenGroups.Contains(decision.ApproverGroup, StringComparer.OrdinalIgnoreCase) ? [command.Reviewer] : []) : groupMembers);
+        CheckSeparationOfDuties(decision, command.Reviewer, command.Proof?.Groups is { } tokenGroups
+            ? (tokenGroups.Any(g => ReviewEscalation.MayDecide(decision, review, g)) ? [command.Reviewer] : [])
+            : review.EscalatedAt is not null && escalationMembers is not null ? [.. groupMembers ?? [], .. escalationMembers] : groupMembers);
         CheckRecorder(decision, command.Caller, recorders);
         switch (outcome)
         {
@@ -163,7 +166,8 @@ public static class DispositionRules
 
         if (groupMembers is null || !groupMembers.Contains(reviewer, StringComparer.OrdinalIgnoreCase))
         {
-            throw new ReviewRefusedException(RefusalKind.PermissionDenied, $"reviewer: {reviewer} is not a member of the approver group '{decision.ApproverGroup}'");
+            throw new ReviewRefusedException(RefusalKind.PermissionDenied, $"reviewer: {reviewer} is not a member of the approver group '{decision.ApproverGroup}'"
+                + (decision.EscalationGroup.Length > 0 ? $" (nor, once the review escalates, of '{decision.EscalationGroup}')" : string.Empty));
         }
     }
 }

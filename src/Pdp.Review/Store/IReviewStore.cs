@@ -51,6 +51,12 @@ public interface IReviewStore
     /// <summary>Ids of pending reviews whose deadline is at or before <paramref name="now"/>, soonest first.</summary>
     ValueTask<IReadOnlyList<string>> DueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Ids of pending reviews with an escalation group, not yet escalated, that have reached <paramref name="fraction"/>
+    /// of their window (decided + fraction × (expires − decided)) at <paramref name="now"/>, soonest first.
+    /// </summary>
+    ValueTask<IReadOnlyList<string>> EscalationDueAsync(DateTimeOffset now, double fraction, int limit, CancellationToken cancellationToken);
+
     /// <summary>Pending reviews per deciding policy, as last known (read at every metrics scrape: never blocks).</summary>
     IReadOnlyDictionary<string, int> PendingCounts();
 

@@ -23,7 +23,7 @@ internal sealed class LocalEntry
 
     public LocalEntry(DecisionFacts facts)
     {
-        Head = new DecisionHead(facts.DecisionId, facts.DecidedAt, facts.Verdict, facts.RequestDigest.Length > 0, facts.PolicyId, facts.ApproverGroup, facts.ExpiresAt);
+        Head = new DecisionHead(facts.DecisionId, facts.DecidedAt, facts.Verdict, facts.RequestDigest.Length > 0, facts.PolicyId, facts.ApproverGroup, facts.ExpiresAt, facts.EscalationGroup);
         _payload = facts.RecordedPayload;
         _review = ReviewSnapshot.Initial(facts.Verdict);
         _facts = _payload.IsEmpty ? facts : null;
@@ -61,6 +61,18 @@ internal sealed class LocalEntry
             }
 
             return created;
+        }
+    }
+
+    /// <summary>Whether the review has been escalated already.</summary>
+    public bool IsEscalated
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _review.EscalatedAt is not null;
+            }
         }
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Pdp.Review.Events;
 using Pdp.Review.Model;
+using Pdp.Review.Rules;
 
 namespace Pdp.Review.Store;
 
@@ -141,12 +142,24 @@ public sealed class LocalReviewStore(IReviewJournal journal, int retain) : IRevi
         return ValueTask.FromResult(due);
     }
 
+    public ValueTask<IReadOnlyList<string>> EscalationDueAsync(DateTimeOffset now, double fraction, int limit, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> due = [.. Pending()
+            .Where(e => e.Head.EscalationGroup.Length > 0 && e.Head.ExpiresAt is not null && !e.IsEscalated)
+            .Select(e => (e.DecisionId, At: ReviewEscalation.PointOf(e.Head.DecidedAt, e.Head.ExpiresAt!.Value, fraction)))
+            .Where(e => e.At <= now)
+            .OrderBy(e => e.At)
+            .Take(limit)
+            .Select(e => e.DecisionId)];
+        return ValueTask.FromResult(due);
+    }
+
     public ValueTask<IReadOnlyList<ReviewView>> PendingAsync(IReadOnlyCollection<string> groups, int limit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(groups);
         var wanted = new HashSet<string>(groups, StringComparer.OrdinalIgnoreCase);
         IReadOnlyList<ReviewView> queue = [.. Pending()
-            .Where(e => wanted.Contains(e.Head.ApproverGroup))
+            .Where(e => wanted.Contains(e.Head.ApproverGroup) || (e.Head.EscalationGroup.Length > 0 && e.IsEscalated && wanted.Contains(e.Head.EscalationGroup)))
             .OrderBy(e => e.Head.ExpiresAt ?? DateTimeOffset.MaxValue)
             .ThenBy(e => e.Head.DecidedAt)
             .Take(limit)

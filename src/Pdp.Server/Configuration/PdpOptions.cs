@@ -79,6 +79,9 @@ public sealed class PdpOptions
 
     /// <summary>The reviewer console (<c>Pdp:Console</c>); off unless its port is set.</summary>
     public ConsoleOptions Console { get; set; } = new();
+
+    /// <summary>Notifications of review events to webhooks (<c>Pdp:Notify</c>); off unless an endpoint is configured.</summary>
+    public NotifyOptions Notify { get; set; } = new();
 }
 
 public sealed class ReviewOptions
@@ -121,6 +124,15 @@ public sealed class ReviewOptions
 
     /// <summary>Verified reviewer identity (<c>Pdp:Review:Oidc</c>); off unless an issuer is set.</summary>
     public OidcOptions Oidc { get; set; } = new();
+
+    /// <summary>
+    /// The group a require-human review escalates to when its policy names none (metadata <c>escalation_group</c>, or
+    /// <c>escalate_to</c> in <c>decide</c>'s result). Default empty: reviews of such policies do not escalate.
+    /// </summary>
+    public string EscalationGroup { get; set; } = string.Empty;
+
+    /// <summary>Fraction of a review's window after which a still-pending review escalates. Default 0.5; above 0, below 1.</summary>
+    public double EscalateAt { get; set; } = 0.5;
 }
 
 /// <summary>

@@ -124,6 +124,11 @@ public sealed class PdpOptionsValidator : IValidateOptions<PdpOptions>
         failures.AddRange(ToEvaluationOptions(options).Validate().Select(p => "Pdp:" + p));
         failures.AddRange(options.AuthZen.Validate(options));
         failures.AddRange(options.Console.Validate(options));
+        failures.AddRange(options.Notify.Validate());
+        if (!(options.Review.EscalateAt is > 0 and < 1))
+        {
+            failures.Add("Pdp:Review:EscalateAt must be a fraction of the review window above 0 and below 1 (default 0.5).");
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

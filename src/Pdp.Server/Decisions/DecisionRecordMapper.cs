@@ -31,6 +31,7 @@ public static class DecisionRecordMapper
             Overridden = review.Overridden,
             Approvals = review.Approvals,
             ApproverGroup = decision.ApproverGroup,
+            EscalationGroup = decision.EscalationGroup,
         };
         record.Reasons.Add(response.Reasons);
         record.Obligations.Add(response.Obligations);
@@ -38,6 +39,11 @@ public static class DecisionRecordMapper
         if (review.SettledAt is { } settled)
         {
             record.SettledAt = Timestamp.FromDateTimeOffset(settled);
+        }
+
+        if (review.EscalatedAt is { } escalated)
+        {
+            record.EscalatedAt = Timestamp.FromDateTimeOffset(escalated);
         }
 
         return record;

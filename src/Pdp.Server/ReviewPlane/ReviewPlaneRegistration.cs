@@ -45,7 +45,8 @@ public static class ReviewPlaneRegistration
                 {
                     metrics.CopyFailures.Inc();
                     ServerLog.ReviewCopyFailed(logger, reason);
-                });
+                },
+                outbox: options.Notify.Enabled);
         });
         services.AddSingleton<IReviewStore>(sp => sp.GetRequiredService<PostgresReviewStore>());
         services.AddSingleton(sp =>

@@ -40,7 +40,7 @@ public sealed class ReviewService(IReviewStore store, DecisionRecorder recorder,
                 current =>
                 {
                     var now = time.GetUtcNow();
-                    var transition = DispositionRules.Check(current.Decision, current.Review, command, GroupMembers(current.Decision.ApproverGroup), _recorders, now);
+                    var transition = DispositionRules.Check(current.Decision, current.Review, command, GroupMembers(current.Decision.ApproverGroup), _recorders, now, GroupMembers(current.Decision.EscalationGroup));
 
                     // Too fast to have been a real review: from the moment the console showed it, else from the decision.
                     var stamp = command.Outcome == ReviewOutcome.Approved && now - (command.FirstShownAt ?? current.Decision.DecidedAt) < _rubberStamp;
