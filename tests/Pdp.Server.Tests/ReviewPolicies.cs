@@ -12,6 +12,8 @@ internal static class ReviewPolicies
     public const string Group = "reviewers";
     public const string Agent = "agent-7";
     public const string Principal = "owner-1";
+    public const string EscalationGroup = "leads";
+    public const string Lead = "lena";
 
     public static string CreateDirectory()
     {
@@ -31,17 +33,18 @@ internal static class ReviewPolicies
                   verdict: "require_human", reason: "a human decides",
                   review_ttl: typeof p.ttl === "string" ? p.ttl : "1h",
                   min_approvals: typeof p.approvals === "number" ? p.approvals : 1,
+                  escalate_to: typeof p.escalate === "string" ? p.escalate : undefined,
                 };
               }
               return undefined;
             }
             """);
-        File.WriteAllText(Path.Combine(dir, "data", "groups.json"), $$"""{ "{{Group}}": ["rita", "sam", "tess", "{{Agent}}", "{{Principal}}"], "others": ["oscar"] }""");
+        File.WriteAllText(Path.Combine(dir, "data", "groups.json"), $$"""{ "{{Group}}": ["rita", "sam", "tess", "{{Agent}}", "{{Principal}}"], "others": ["oscar"], "{{EscalationGroup}}": ["{{Lead}}"] }""");
         return dir;
     }
 
-    /// <summary>A Decide request of <see cref="Agent"/> acting for <see cref="Principal"/>; ttl and approvals shape the review.</summary>
-    public static DecideRequest Request(string actionType, string? ttl = null, int? approvals = null, string? password = null)
+    /// <summary>A Decide request of <see cref="Agent"/> acting for <see cref="Principal"/>; ttl, approvals and escalation shape the review.</summary>
+    public static DecideRequest Request(string actionType, string? ttl = null, int? approvals = null, string? password = null, string? escalateTo = null)
     {
         var request = new DecideRequest
         {
@@ -56,6 +59,11 @@ internal static class ReviewPolicies
         if (approvals is not null)
         {
             request.Action.Parameters.Fields["approvals"] = Value.ForNumber(approvals.Value);
+        }
+
+        if (escalateTo is not null)
+        {
+            request.Action.Parameters.Fields["escalate"] = Value.ForString(escalateTo);
         }
 
         if (password is not null)

@@ -12,18 +12,29 @@ namespace Pdp.Server.Tests;
 /// <summary>
 /// Human dispositions over the real server: every rule, the watch stream, expiry and the trail behind them. Run once per
 /// review store (<see cref="ReviewTests"/>: local; <see cref="PostgresReviewTests"/>: a real PostgreSQL), so the rules
-/// hold the same whichever store keeps the state.
+/// hold the same whichever store keeps the state. Every server notifies a real webhook receiver of its review events
+/// (escalation and notifications: ReviewRulesTests.Escalation.cs).
 /// </summary>
-public abstract class ReviewRulesTests : IAsyncLifetime
+public abstract partial class ReviewRulesTests : IAsyncLifetime
 {
     private readonly string _policies = ReviewPolicies.CreateDirectory();
     private PdpTestServer _server = null!;
+    private Pdp.TestSupport.WebhookReceiver _receiver = null!;
 
     private DecisionService.DecisionServiceClient Client => _server.Client;
 
     public async ValueTask InitializeAsync()
     {
-        var settings = new Dictionary<string, string?> { ["Pdp:Review:ExpirySweepMilliseconds"] = "100" };
+        _receiver = await Pdp.TestSupport.WebhookReceiver.StartAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Pdp:Review:ExpirySweepMilliseconds"] = "100",
+            ["Pdp:Notify:Endpoints:0:Url"] = _receiver.Url,
+            ["Pdp:Notify:Endpoints:0:Secret"] = _receiver.Secret,
+            ["Pdp:Notify:Endpoints:0:Name"] = "reviewers-hook",
+            ["Pdp:Notify:ConsoleUrl"] = ConsoleUrl,
+            ["Pdp:Notify:PollMilliseconds"] = "20",
+        };
         foreach (var (key, value) in await StoreSettingsAsync())
         {
             settings[key] = value;
@@ -35,6 +46,7 @@ public abstract class ReviewRulesTests : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         await _server.DisposeAsync();
+        await _receiver.DisposeAsync();
         Directory.Delete(_policies, recursive: true);
         await DisposeStoreAsync();
         GC.SuppressFinalize(this);
@@ -268,8 +280,8 @@ public abstract class ReviewRulesTests : IAsyncLifetime
 
     private IReadOnlyList<AuditRecord> ReadTrail() => [.. AuditTrailReader.Read(_server.AuditPath)];
 
-    private async Task<DecideResponse> DecideAsync(string actionType, string? ttl = null, int? approvals = null, string? password = null) =>
-        await Client.DecideAsync(ReviewPolicies.Request(actionType, ttl, approvals, password)).ResponseAsync.WaitAsync(PdpTestServer.Timeout);
+    private async Task<DecideResponse> DecideAsync(string actionType, string? ttl = null, int? approvals = null, string? password = null, string? escalateTo = null) =>
+        await Client.DecideAsync(ReviewPolicies.Request(actionType, ttl, approvals, password, escalateTo)).ResponseAsync.WaitAsync(PdpTestServer.Timeout);
 
     private Task<RecordDispositionResponse> DisposeAsync(string decisionId, string reviewer, Outcome outcome, string justification = "", Struct? parameters = null) =>
         Client.RecordDispositionAsync(new RecordDispositionRequest { DecisionId = decisionId, Reviewer = reviewer, Outcome = outcome, Justification = justification, Parameters = parameters })

@@ -36,9 +36,10 @@ public static class TrailReplayer
             }
             else if (store is not null && ReviewEventJson.Read(record.Type, record.Payload, record.Seq) is { } change
                 && store.Replay(ReviewEventJson.DecisionIdOf(record.Payload), change, record.Seq)
-                && change.Kind != ReviewChangeKind.ApprovalUse)
+                && change.Kind is not (ReviewChangeKind.ApprovalUse or ReviewChangeKind.Escalation))
             {
-                // A used approval stays used across restarts: replaying the use is what refuses a second one.
+                // A used approval stays used across restarts: replaying the use is what refuses a second one; an
+                // escalation is replayed too, so the escalation group may still decide, but neither is a disposition.
                 dispositions++;
             }
         }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net.Mime;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -53,7 +52,7 @@ public static class NoticeFormats
 
         if (notice.ExpiresAt is { } expires)
         {
-            data["expires_at"] = expires.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+            data["expires_at"] = Pdp.Review.Events.EventTime.FormatProtobuf(expires);
         }
 
         if (link is not null)
