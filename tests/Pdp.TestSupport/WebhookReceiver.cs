@@ -52,6 +52,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>While true every request gets 503 (after verification), as a receiver that is down.</summary>
     public bool Down { get; set; }
 
+    /// <summary>While true every request is held unanswered (up to a minute), as a receiver that accepts and then stalls.</summary>
+    public bool Hang { get; set; }
+
     /// <summary>Requests that arrived, refused ones included.</summary>
     public int Requests => Volatile.Read(ref _requests);
 
@@ -113,6 +116,13 @@ public sealed class WebhookReceiver : IAsyncDisposable
         {
             Interlocked.Increment(ref _rejected);
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            return;
+        }
+
+        if (Hang)
+        {
+            await Task.Delay(TimeSpan.FromMinutes(1), context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             return;
         }
 
