@@ -50,6 +50,36 @@ public sealed class CheckpointRestartTests : IDisposable
         Assert.Equal(ReviewStatus.Approved, approved.Decision.ReviewStatus);
     }
 
+    [Fact]
+    public async Task Restart_FromCheckpointWithAnEscalatedReview_KeepsTheEscalationAndTheEscalationGroupMayDecide()
+    {
+        var settings = new Dictionary<string, string?>(Settings) { ["Pdp:Review:EscalateAt"] = "0.1", ["Pdp:Review:ExpirySweepMilliseconds"] = "50" };
+        DecisionRecord escalated;
+        await using (var first = await PdpTestServer.StartAsync(_policies, settings))
+        {
+            var decision = await first.Client.DecideAsync(ReviewPolicies.Request("review.human", ttl: "30s", escalateTo: ReviewPolicies.EscalationGroup)).ResponseAsync.WaitAsync(PdpTestServer.Timeout);
+            var deadline = DateTime.UtcNow + PdpTestServer.Timeout;
+            do
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the review did not escalate");
+                await Task.Delay(50);
+                escalated = await first.Client.GetDecisionAsync(new GetDecisionRequest { DecisionId = decision.DecisionId }).ResponseAsync.WaitAsync(PdpTestServer.Timeout);
+            }
+            while (escalated.EscalatedAt is null);
+        }
+
+        await using var second = await PdpTestServer.StartAsync(_policies, settings);
+
+        var checkpoint = Assert.IsType<CheckpointRecovery>(Host(second).Trail.Recovery.Checkpoint);
+        Assert.Equal(1, checkpoint.RecordsAfterAnchor);
+        var restored = await second.Client.GetDecisionAsync(new GetDecisionRequest { DecisionId = escalated.DecisionId }).ResponseAsync.WaitAsync(PdpTestServer.Timeout);
+        Assert.Equal(escalated.EscalatedAt, restored.EscalatedAt);
+        Assert.Equal(ReviewPolicies.EscalationGroup, restored.EscalationGroup);
+        var approved = await second.Client.RecordDispositionAsync(new RecordDispositionRequest { DecisionId = escalated.DecisionId, Reviewer = ReviewPolicies.Lead, Outcome = Outcome.Approved }).ResponseAsync.WaitAsync(PdpTestServer.Timeout);
+        Assert.Equal(ReviewStatus.Approved, approved.Decision.ReviewStatus);
+        Assert.Single(AuditTrailReader.Read(_trail), r => r.Type == "escalation");
+    }
+
     [Theory]
     [InlineData(2_000)]
     [InlineData(20_000)]

@@ -59,6 +59,7 @@ public sealed class DecisionEventWriterTests
         var read = DecisionEventJson.Read(JsonNode.Parse(payload)!.AsObject());
         AssertSameFacts(facts, read);
         Assert.Equal(verdict, DecisionHead.Read(payload).Verdict);
+        Assert.Equal(facts.EscalationGroup, DecisionHead.Read(payload).EscalationGroup);
     }
 
     [Theory]
@@ -135,6 +136,7 @@ public sealed class DecisionEventWriterTests
         Assert.Equal(expected.PolicyId, actual.PolicyId);
         Assert.Equal(expected.ApproverGroup, actual.ApproverGroup);
         Assert.Equal(expected.ExpiresAt, actual.ExpiresAt);
+        Assert.Equal(expected.EscalationGroup, actual.EscalationGroup);
         Assert.Equal(expected.MinApprovals, actual.MinApprovals);
         Assert.Equal(expected.ActionDigest, actual.ActionDigest);
         Assert.Equal(expected.RequestDigest, actual.RequestDigest);
@@ -161,7 +163,10 @@ public sealed class DecisionEventWriterTests
         verdict == DecisionVerdict.RequireHuman ? new DateTimeOffset(2026, 12, 2, 4, 0, 0, 120, TimeSpan.Zero) : null,
         verdict == DecisionVerdict.RequireHuman ? 2 : 1,
         "sha256:abc",
-        "00ff");
+        "00ff")
+    {
+        EscalationGroup = verdict == DecisionVerdict.RequireHuman ? "iam-leads" : string.Empty,
+    };
 
     private static JsonArray Outcomes(IReadOnlyList<PolicyVerdictEntry> outcomes) =>
         new([.. outcomes.Select(o => (JsonNode)new JsonObject { ["policy_id"] = o.PolicyId, ["verdict"] = o.Verdict, ["error"] = o.Error })]);
@@ -191,7 +196,11 @@ public sealed class DecisionEventWriterTests
                from outcomes in outcome.ListOf()
                select (new DecisionFacts(
                    a, decided, doc, v, [.. reasons], b, duties, c, a, b,
-                   v == DecisionVerdict.RequireHuman ? expires : null, approvals, "sha256:" + c, a),
+                   v == DecisionVerdict.RequireHuman ? expires : null, approvals, "sha256:" + c, a)
+               {
+                   // Only a review escalates; an escalation group is written (and read) only with one.
+                   EscalationGroup = v == DecisionVerdict.RequireHuman ? c : string.Empty,
+               },
                    (IReadOnlyList<PolicyVerdictEntry>)[.. outcomes]);
     }
 
