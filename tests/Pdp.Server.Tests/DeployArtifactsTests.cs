@@ -39,6 +39,16 @@ public sealed partial class DeployArtifactsTests
     }
 
     [Fact]
+    public async Task PromtoolTestRules_AlertUnitTests_Pass()
+    {
+        // Input series against expected alerts (the notification outbox alerts): promtool fails on any difference.
+        var (exitCode, output) = await PromtoolAsync("test", "rules", Path.Combine(Root, "deploy", "prometheus", "pdp-rules.test.yml")).WaitAsync(PromtoolTimeout, Ct);
+
+        Assert.True(exitCode == 0, $"promtool test rules exited {exitCode}:\n{output}");
+        Assert.Contains("SUCCESS", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task PromtoolCheckConfig_ExampleConfig_ExitsZeroAndLoadsRulesBesideIt()
     {
         // promtool resolves rule_files relative to the config file, and fails on a rule file that does not exist.
