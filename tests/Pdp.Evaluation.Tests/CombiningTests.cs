@@ -84,6 +84,31 @@ public sealed class CombiningTests
         Assert.Equal(["a", "b"], decision.Reasons.Select(r => r.PolicyId));
     }
 
+    [Theory]
+    [InlineData("", "", Verdict.RequireHuman, "")]
+    [InlineData("escalation_group: \"leads\",", "", Verdict.RequireHuman, "leads")]
+    [InlineData("escalation_group: \"leads\",", "escalate_to: \"ciso\",", Verdict.RequireHuman, "ciso")]
+    [InlineData("", "escalate_to: \"ciso\",", Verdict.RequireHuman, "ciso")]
+    [InlineData("", "escalate_to: \"\",", Verdict.Deny, "")]
+    [InlineData("", "escalate_to: 7,", Verdict.Deny, "")]
+    public void Evaluate_EscalationNamed_ResultOverridesMetadataAndInvalidFailsClosed(string metadata, string result, Verdict verdict, string escalation)
+    {
+        var source = $$"""
+            export const policy = { id: "a", owner: "o", approver_group: "g", {{metadata}} applies_to: ["*"] };
+            export function decide() { return { verdict: "require_human", {{result}} reason: "check" }; }
+            """;
+        var set = TestPolicies.Load(files: [("a.js", source)]);
+
+        var decision = new PolicyEvaluator(set, new EvaluationOptions()).Decide();
+
+        Assert.Equal(verdict, decision.Verdict);
+        Assert.Equal(escalation, decision.EscalationGroup);
+        if (verdict == Verdict.Deny)
+        {
+            Assert.Contains("escalate_to", decision.Reasons[0].Message, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void Evaluate_RequireHumanWithoutAnyApproverGroup_FailsClosed()
     {

@@ -8,7 +8,7 @@ namespace Pdp.Policies.Tests.Loading;
 public sealed class PolicySetLoaderTests
 {
     private const string Good = """
-        export const policy = { id: "good", owner: "team-a", approver_group: "g", applies_to: ["iam.*"], frameworks: ["NIST-AI-RMF:GOVERN-1.1"] };
+        export const policy = { id: "good", owner: "team-a", approver_group: "g", escalation_group: "leads", applies_to: ["iam.*"], frameworks: ["NIST-AI-RMF:GOVERN-1.1"] };
         export function decide(input, data) { return { verdict: "allow", reason: "ok" }; }
         """;
 
@@ -30,6 +30,7 @@ public sealed class PolicySetLoaderTests
         Assert.Equal("good", policy.Id);
         Assert.Equal("team-a", policy.Metadata.Owner);
         Assert.Equal("g", policy.Metadata.ApproverGroup);
+        Assert.Equal("leads", policy.Metadata.EscalationGroup);
         Assert.Equal("iam.*", Assert.Single(policy.Metadata.AppliesTo).Text);
         Assert.Equal(["NIST-AI-RMF:GOVERN-1.1"], policy.Metadata.Frameworks);
         Assert.Matches("^sha256:[0-9a-f]{16}$", set.Revision);
@@ -56,6 +57,7 @@ public sealed class PolicySetLoaderTests
     [InlineData("export const policy = { id: 'x', owner: 'o', applies_to: ['iam*x'] };\nexport function decide() {}", 1, "is not an action pattern")]
     [InlineData("export const policy = { id: 'X Y', owner: 'o', applies_to: ['*'] };\nexport function decide() {}", 1, "policy.id")]
     [InlineData("export const policy = { id: 'x', owner: 'o', applies_to: ['*'], ownr: 'typo' };\nexport function decide() {}", 1, "unknown key 'ownr'")]
+    [InlineData("export const policy = { id: 'x', owner: 'o', applies_to: ['*'], escalation_group: '' };\nexport function decide() {}", 1, "policy.escalation_group must be a non-empty string")]
     [InlineData("export const policy = { id: 'x', owner: 'o', applies_to: ['*'] };\nexport const decide = 3;", 2, "must export a function 'decide")]
     [InlineData("// header\nexport function decide() {}", 1, "must export 'policy'")]
     [InlineData("export const policy = { id: 'x', owner: 'o', applies_to: ['*'] };\nconst boom = (() => { throw new Error('at load'); })();\nexport function decide() {}", 2, "module failed to load")]
