@@ -100,6 +100,35 @@ public sealed class LocalReviewStoreTests
         Assert.Equal(ReviewState.Pending, result.View.Review.State);
     }
 
+    [Fact]
+    public async Task EscalationDue_PastTheFraction_EscalatesOnceAndTheReviewJoinsTheEscalationGroupsQueue()
+    {
+        var store = new LocalReviewStore(new CountingJournal(), 100);
+        var ct = TestContext.Current.CancellationToken;
+        var now = DateTimeOffset.UtcNow;
+        var due = Facts(DecisionVerdict.RequireHuman) with { DecidedAt = now.AddMinutes(-40), ExpiresAt = now.AddMinutes(20), EscalationGroup = "leads" };
+        var early = Facts(DecisionVerdict.RequireHuman) with { DecidedAt = now.AddMinutes(-20), ExpiresAt = now.AddMinutes(40), EscalationGroup = "leads" };
+        var none = Facts(DecisionVerdict.RequireHuman) with { DecidedAt = now.AddMinutes(-50), ExpiresAt = now.AddMinutes(10) };
+        foreach (var facts in new[] { due, early, none })
+        {
+            await store.AddAsync(facts, ct);
+        }
+
+        var queueBefore = await store.PendingAsync(["LEADS"], 10, ct);
+        var found = await store.EscalationDueAsync(now, 0.5, 10, ct);
+        var first = await store.ChangeAsync(due.DecisionId, v => Pdp.Review.Rules.ReviewEscalation.Plan(v, 0.5, now), ct);
+        var second = await store.ChangeAsync(due.DecisionId, v => Pdp.Review.Rules.ReviewEscalation.Plan(v, 0.5, now), ct);
+
+        Assert.Empty(queueBefore);
+        Assert.Equal([due.DecisionId], found);
+        Assert.Equal(now, first!.View.Review.EscalatedAt);
+        Assert.Equal(ReviewState.Pending, first.View.Review.State);
+        Assert.Null(second!.Applied);
+        Assert.Empty(await store.EscalationDueAsync(now, 0.5, 10, ct));
+        Assert.Equal([due.DecisionId], (await store.PendingAsync(["leads"], 10, ct)).Select(v => v.Decision.DecisionId));
+        Assert.Equal(3, (await store.PendingAsync(["g"], 10, ct)).Count);
+    }
+
     private static DecisionFacts Facts(DecisionVerdict verdict)
     {
         var id = Guid.CreateVersion7().ToString();

@@ -22,7 +22,12 @@ public sealed class PostgresNoticeOutbox(NpgsqlDataSource dataSource, string ins
         RETURNING o.id, o.notice::text, o.attempts, o.delivered_to, o.enqueued_at
         """;
 
+    // Finished rows are kept a day (who delivered what, for an operator's question), then deleted, so the table stays
+    // bounded by a day of review events plus what is still waiting (itself bounded by GiveUpAfterSeconds).
+    private const int PruneEveryClaims = 300;
+
     private long _depth;
+    private int _claims;
 
     /// <inheritdoc/>
     public long Depth => Interlocked.Read(ref _depth);
@@ -58,6 +63,12 @@ public sealed class PostgresNoticeOutbox(NpgsqlDataSource dataSource, string ins
         await using (var count = dataSource.CreateCommand("SELECT count(*) FROM notify_outbox WHERE finished_at IS NULL"))
         {
             Interlocked.Exchange(ref _depth, (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!);
+        }
+
+        if (Interlocked.Increment(ref _claims) % PruneEveryClaims == 0)
+        {
+            await using var prune = dataSource.CreateCommand("DELETE FROM notify_outbox WHERE finished_at < now() - interval '1 day'");
+            await prune.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         return claimed;
