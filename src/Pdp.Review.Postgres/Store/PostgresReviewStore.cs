@@ -212,44 +212,17 @@ public sealed class PostgresReviewStore(NpgsqlDataSource dataSource, IReviewJour
     }
 
     /// <inheritdoc/>
-    public async ValueTask<IReadOnlyList<string>> DueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
-        await StoreFailures.GuardAsync("search for expired reviews", async () =>
-        {
-            await using var command = dataSource.CreateCommand("SELECT decision_id FROM review_decisions WHERE state = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT $2");
-            command.Parameters.Add(new() { Value = now.UtcDateTime });
-            command.Parameters.Add(new() { Value = limit });
-            var due = new List<string>();
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                due.Add(reader.GetGuid(0).ToString());
-            }
-
-            return (IReadOnlyList<string>)due;
-        }, Seen).ConfigureAwait(false);
+    public ValueTask<IReadOnlyList<string>> DueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
+        IdsAsync("search for expired reviews", "SELECT decision_id FROM review_decisions WHERE state = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT $2", [now.UtcDateTime, limit], cancellationToken);
 
     /// <inheritdoc/>
-    public async ValueTask<IReadOnlyList<string>> EscalationDueAsync(DateTimeOffset now, double fraction, int limit, CancellationToken cancellationToken) =>
-        await StoreFailures.GuardAsync("search for reviews to escalate", async () =>
-        {
-            await using var command = dataSource.CreateCommand("""
-                SELECT decision_id FROM review_decisions
-                WHERE state = 'pending' AND escalation_group <> '' AND escalated_at IS NULL AND expires_at IS NOT NULL
-                  AND decided_at + (expires_at - decided_at) * $2 <= $1
-                ORDER BY decided_at + (expires_at - decided_at) * $2 LIMIT $3
-                """);
-            command.Parameters.Add(new() { Value = now.UtcDateTime });
-            command.Parameters.Add(new() { Value = fraction });
-            command.Parameters.Add(new() { Value = limit });
-            var due = new List<string>();
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                due.Add(reader.GetGuid(0).ToString());
-            }
-
-            return (IReadOnlyList<string>)due;
-        }, Seen).ConfigureAwait(false);
+    public ValueTask<IReadOnlyList<string>> EscalationDueAsync(DateTimeOffset now, double fraction, int limit, CancellationToken cancellationToken) =>
+        IdsAsync("search for reviews to escalate", """
+            SELECT decision_id FROM review_decisions
+            WHERE state = 'pending' AND escalation_group <> '' AND escalated_at IS NULL AND expires_at IS NOT NULL
+              AND decided_at + (expires_at - decided_at) * $2 <= $1
+            ORDER BY decided_at + (expires_at - decided_at) * $2 LIMIT $3
+            """, [now.UtcDateTime, fraction, limit], cancellationToken);
 
     /// <inheritdoc/>
     public IReadOnlyDictionary<string, int> PendingCounts() => _pending;
@@ -279,6 +252,26 @@ public sealed class PostgresReviewStore(NpgsqlDataSource dataSource, IReviewJour
     }
 
     private void Seen(bool reachable) => _reachable = reachable;
+
+    /// <summary>The decision ids a sweep query finds (the first column), in its order.</summary>
+    private async ValueTask<IReadOnlyList<string>> IdsAsync(string what, string sql, object[] parameters, CancellationToken cancellationToken) =>
+        await StoreFailures.GuardAsync(what, async () =>
+        {
+            await using var command = dataSource.CreateCommand(sql);
+            foreach (var parameter in parameters)
+            {
+                command.Parameters.Add(new() { Value = parameter });
+            }
+
+            var ids = new List<string>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                ids.Add(reader.GetGuid(0).ToString());
+            }
+
+            return (IReadOnlyList<string>)ids;
+        }, Seen).ConfigureAwait(false);
 
     private static async Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string decisionId, CancellationToken cancellationToken)
     {
