@@ -67,7 +67,9 @@ public static class PdpServer
         builder.Services.AddHostedService<BackgroundVerificationService>();
         builder.Services.AddHostedService<ReviewExpiryService>();
 
-        // Escalation of reviews still pending at Pdp:Review:EscalateAt, and notifications (Pdp:Notify). See Notifications/.
+        // Escalation of reviews still pending at Pdp:Review:EscalateAt (beside the expiry sweep), and notifications of
+        // review events (Pdp:Notify; see Notifications/).
+        builder.Services.AddHostedService<ReviewEscalationService>();
         builder.Services.AddNotifications(settings);
 
         builder.Services.AddHostedService<PolicyStartupService>();

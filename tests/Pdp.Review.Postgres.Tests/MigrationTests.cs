@@ -67,11 +67,14 @@ public sealed class MigrationTests
         var report = await migrator.MigrateAsync(db.DataSource, Ct).WaitAsync(Timeout, Ct);
 
         Assert.Equal(1, report.FromVersion);
-        Assert.Equal(2, report.ToVersion);
-        Assert.Equal([2], report.Applied);
+        Assert.Equal(SchemaMigrator.CurrentVersion, report.ToVersion);
+        Assert.Equal(Enumerable.Range(2, SchemaMigrator.CurrentVersion - 1), report.Applied);
         Assert.Equal("pending", await db.ScalarAsync<string>($"SELECT state FROM review_decisions WHERE decision_id = '{id}'", Ct));
         Assert.True(await db.ScalarAsync<bool>("SELECT to_regclass('public.fleet_decisions') IS NOT NULL", Ct));
-        Assert.Equal(2L, await db.ScalarAsync<long>("SELECT count(*) FROM pdp_schema", Ct));
+        // 0003: a review from before escalation existed has none, and the notification outbox is there (empty).
+        Assert.Equal(string.Empty, await db.ScalarAsync<string>($"SELECT escalation_group FROM review_decisions WHERE decision_id = '{id}'", Ct));
+        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM notify_outbox", Ct));
+        Assert.Equal(SchemaMigrator.CurrentVersion, await db.ScalarAsync<long>("SELECT count(*) FROM pdp_schema", Ct));
     }
 
     [Fact]
@@ -80,16 +83,17 @@ public sealed class MigrationTests
         await using var db = await TestDatabase.CreateAsync("migrate_newer", Ct);
         var migrator = new SchemaMigrator();
         await migrator.MigrateAsync(db.DataSource, Ct).WaitAsync(Timeout, Ct);
-        await db.ExecuteAsync("INSERT INTO pdp_schema (version, description) VALUES (3, 'from a newer Pdp')", Ct);
+        var newer = SchemaMigrator.CurrentVersion + 1;
+        await db.ExecuteAsync($"INSERT INTO pdp_schema (version, description) VALUES ({newer}, 'from a newer Pdp')", Ct);
 
         var error = await Assert.ThrowsAsync<SchemaTooNewException>(() => migrator.MigrateAsync(db.DataSource, Ct)).WaitAsync(Timeout, Ct);
 
-        Assert.Equal(3, error.DatabaseVersion);
+        Assert.Equal(newer, error.DatabaseVersion);
         Assert.Equal(SchemaMigrator.CurrentVersion, error.BinaryVersion);
         Assert.Equal(
-            "the review database is at schema version 3, newer than this binary's 2: upgrade Pdp, or point it at another database",
+            $"the review database is at schema version {newer}, newer than this binary's {SchemaMigrator.CurrentVersion}: upgrade Pdp, or point it at another database",
             error.Message);
-        Assert.Equal(3, await db.ScalarAsync<int>("SELECT max(version) FROM pdp_schema", Ct));
+        Assert.Equal(newer, await db.ScalarAsync<int>("SELECT max(version) FROM pdp_schema", Ct));
     }
 
     [Fact]

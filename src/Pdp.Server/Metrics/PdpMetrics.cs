@@ -52,6 +52,15 @@ public sealed class PdpMetrics
         RubberStamps = factory.CreateCounter("pdp_rubber_stamp_approvals_total", "Approvals recorded faster than Pdp:Review:MinSeconds after the decision.", ["policy"]);
         PendingReviews = factory.CreateGauge("pdp_reviews_pending", "Reviews waiting for a human.", ["policy"]);
         ExpiredReviews = factory.CreateCounter("pdp_reviews_expired_total", "Reviews that expired with no disposition.", ["policy"]);
+        Escalations = factory.CreateCounter("pdp_review_escalations_total", "Reviews escalated to their escalation group, by deciding policy.", ["policy"]);
+
+        // Notifications, by endpoint name (never its URL, which may be a credential).
+        NotifyDeliveries = factory.CreateCounter("pdp_notify_deliveries_total", "Notification deliveries by endpoint and outcome (delivered, failed: tried again later, abandoned: given up).", ["endpoint", "outcome"]);
+        NotifyOutboxDepth = factory.CreateGauge("pdp_notify_outbox_depth", "Notifications waiting in the outbox (for the fleet, with the shared store).");
+        NotifyLatency = factory.CreateHistogram("pdp_notify_delivery_duration_seconds", "Time from a review event to its delivery to an endpoint.", ["endpoint"], new HistogramConfiguration
+        {
+            Buckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+        });
         ReviewerDispositions = factory.CreateCounter("pdp_reviewer_dispositions_total", "Dispositions by reviewer (as named in data.groups, else 'other') and outcome.", ["reviewer", "outcome"]);
         RevisionInfo = factory.CreateGauge("pdp_policy_revision_info", "The policy revision being served (value 1).", ["revision"]);
         Reloads = factory.CreateCounter("pdp_policy_reloads_total", "Policy reload attempts by result.", ["result"]);
@@ -97,6 +106,14 @@ public sealed class PdpMetrics
     public Gauge PendingReviews { get; }
 
     public Counter ExpiredReviews { get; }
+
+    public Counter Escalations { get; }
+
+    public Counter NotifyDeliveries { get; }
+
+    public Gauge NotifyOutboxDepth { get; }
+
+    public Histogram NotifyLatency { get; }
 
     public Counter ReviewerDispositions { get; }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Pdp.Review.Notifications;
 using Pdp.Server.Configuration;
+using Pdp.Server.Metrics;
 
 namespace Pdp.Server.Notifications;
 
@@ -11,7 +12,7 @@ namespace Pdp.Server.Notifications;
 /// jitter); a notice some endpoint did not take goes back to the outbox, due again after an exponentially growing,
 /// jittered wait, and only to the endpoints that did not take it. Runs beside the decision path, never in it.
 /// </summary>
-public sealed partial class NoticeDispatcher(Func<INoticeOutbox> outboxFactory, IHttpClientFactory http, IOptions<PdpOptions> options, NotifyMetrics metrics, TimeProvider time, ILogger<NoticeDispatcher> logger) : BackgroundService
+public sealed partial class NoticeDispatcher(Func<INoticeOutbox> outboxFactory, IHttpClientFactory http, IOptions<PdpOptions> options, PdpMetrics metrics, TimeProvider time, ILogger<NoticeDispatcher> logger) : BackgroundService
 {
     public const string ClientName = "pdp-notify";
     private const int Batch = 32;
@@ -25,7 +26,7 @@ public sealed partial class NoticeDispatcher(Func<INoticeOutbox> outboxFactory, 
     {
         // Before the first await, so during start-up: the local outbox fixes its position before anything can decide.
         _outbox = outboxFactory();
-        metrics.OnScrape(() => metrics.OutboxDepth.Set(_outbox.Depth));
+        metrics.Registry.AddBeforeCollectCallback(() => metrics.NotifyOutboxDepth.Set(_outbox.Depth));
         var poll = TimeSpan.FromMilliseconds(_notify.PollMilliseconds);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -74,7 +75,7 @@ public sealed partial class NoticeDispatcher(Func<INoticeOutbox> outboxFactory, 
             {
                 foreach (var i in Enumerable.Range(0, _notify.Endpoints.Count).Where(i => !delivered.Contains(i) && _notify.Endpoints[i].Serves(claimed.Notice.Groups)))
                 {
-                    metrics.Deliveries.WithLabels(Label(i), "abandoned").Inc();
+                    metrics.NotifyDeliveries.WithLabels(Label(i), "abandoned").Inc();
                     LogAbandoned(logger, claimed.Notice.Id, Label(i));
                 }
 
@@ -108,20 +109,21 @@ public sealed partial class NoticeDispatcher(Func<INoticeOutbox> outboxFactory, 
             using var response = await http.CreateClient(ClientName).SendAsync(request, cancellationToken).ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
             {
-                metrics.Deliveries.WithLabels(Label(index), "delivered").Inc();
-                metrics.Latency.WithLabels(Label(index)).Observe(Math.Max(0, (time.GetUtcNow() - claimed.Notice.At).TotalSeconds));
+                metrics.NotifyDeliveries.WithLabels(Label(index), "delivered").Inc();
+                metrics.NotifyLatency.WithLabels(Label(index)).Observe(Math.Max(0, (time.GetUtcNow() - claimed.Notice.At).TotalSeconds));
                 return true;
             }
 
             LogRefused(logger, claimed.Notice.Id, Label(index), (int)response.StatusCode, claimed.Attempts + 1);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or Polly.Timeout.TimeoutRejectedException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            // The message only: an exception's text may quote the URL, which for some receivers is itself a secret.
+            // Whatever failed (connection, timeout, a handler), the notice stays in the outbox and the dispatcher goes on.
+            // The exception's type only: its text may quote the URL, which for some receivers is itself a secret.
             LogUnreachable(logger, claimed.Notice.Id, Label(index), e.GetType().Name, claimed.Attempts + 1, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
 
-        metrics.Deliveries.WithLabels(Label(index), "failed").Inc();
+        metrics.NotifyDeliveries.WithLabels(Label(index), "failed").Inc();
         return false;
     }
 

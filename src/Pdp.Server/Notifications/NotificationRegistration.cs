@@ -6,23 +6,19 @@ using Pdp.Review.Postgres.Notifications;
 using Pdp.Review.Store;
 using Pdp.Server.Auditing;
 using Pdp.Server.Configuration;
-using Pdp.Server.Reviews;
 using Polly;
 
 namespace Pdp.Server.Notifications;
 
 /// <summary>
-/// Escalation (always: it only acts on reviews whose policy names an escalation group) and, with an endpoint in
-/// <c>Pdp:Notify:Endpoints</c>, notifications: the outbox of the review store in use (the trail for the local store,
-/// <c>notify_outbox</c> for the shared one), the HTTP client with its retry, and the dispatcher.
+/// Notifications, with an endpoint in <c>Pdp:Notify:Endpoints</c>: the outbox of the review store in use (the trail for
+/// the local store, <c>notify_outbox</c> for the shared one), the HTTP client with its retry, and the dispatcher.
 /// </summary>
 public static class NotificationRegistration
 {
     public static IServiceCollection AddNotifications(this IServiceCollection services, PdpOptions settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        services.AddSingleton<NotifyMetrics>();
-        services.AddHostedService<ReviewEscalationService>();
         if (!settings.Notify.Enabled)
         {
             return services;

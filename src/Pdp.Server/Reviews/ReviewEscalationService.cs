@@ -4,7 +4,7 @@ using Pdp.Review.Rules;
 using Pdp.Review.Store;
 using Pdp.Server.Configuration;
 using Pdp.Server.Logging;
-using Pdp.Server.Notifications;
+using Pdp.Server.Metrics;
 
 namespace Pdp.Server.Reviews;
 
@@ -13,7 +13,7 @@ namespace Pdp.Server.Reviews;
 /// their window: an <c>escalation</c> record on the trail (and in the shared chain), under the decision's lock, so once
 /// for the fleet; from then on the escalation group may decide the review too, and its endpoints are told.
 /// </summary>
-public sealed partial class ReviewEscalationService(IReviewStore store, NotifyMetrics metrics, IOptions<PdpOptions> options, TimeProvider time, ILogger<ReviewEscalationService> logger) : BackgroundService
+public sealed partial class ReviewEscalationService(IReviewStore store, PdpMetrics metrics, IOptions<PdpOptions> options, TimeProvider time, ILogger<ReviewEscalationService> logger) : BackgroundService
 {
     private const int Batch = 256;
 
