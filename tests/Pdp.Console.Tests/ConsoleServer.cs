@@ -74,7 +74,7 @@ public sealed class ConsoleServer : IAsyncDisposable
             config[key] = value;
         }
 
-        var app = Pdp.Server.PdpServer.Build([], builder => builder.Configuration.AddInMemoryCollection(config));
+        var app = Pdp.Server.Hosting.PdpServer.Build([], builder => builder.Configuration.AddInMemoryCollection(config));
         try
         {
             await app.StartAsync().WaitAsync(Timeout);

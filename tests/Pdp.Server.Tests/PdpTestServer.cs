@@ -66,7 +66,7 @@ internal sealed class PdpTestServer : IAsyncDisposable
             config[key] = value;
         }
 
-        var app = PdpServer.Build([], builder => builder.Configuration.AddInMemoryCollection(config));
+        var app = Pdp.Server.Hosting.PdpServer.Build([], builder => builder.Configuration.AddInMemoryCollection(config));
         try
         {
             await app.StartAsync().WaitAsync(Timeout);
