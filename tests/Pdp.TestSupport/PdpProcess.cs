@@ -104,19 +104,8 @@ public sealed class PdpProcess : IAsyncDisposable
         return server;
     }
 
-    /// <summary>The checkout's root (where Pdp.sln is), found from the test binaries' directory.</summary>
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Pdp.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Pdp.sln not found");
-    }
+    /// <summary>The checkout's root (where Pdp.sln is).</summary>
+    public static string RepositoryRoot() => Repository.Root;
 
     /// <summary>SIGKILL: no shutdown hook, no flush, no goodbye.</summary>
     public async Task KillAsync()
