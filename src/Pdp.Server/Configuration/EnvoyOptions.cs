@@ -1,5 +1,6 @@
 using System.Globalization;
 using Pdp.Policies.Model;
+using Pdp.Server.Spiffe;
 
 namespace Pdp.Server.Configuration;
 
@@ -98,7 +99,7 @@ public sealed class EnvoyOptions
         foreach (var caller in Callers)
         {
             var id = caller.EndsWith("/*", StringComparison.Ordinal) ? caller[..^2] : caller;
-            if (!Identity.SpiffeId.TryParse(id, out _, out var error))
+            if (!SpiffeId.TryParse(id, out _, out var error))
             {
                 yield return $"Callers: '{caller}' {error}.";
             }

@@ -65,7 +65,7 @@ public sealed class PdpOptions
 
     public OverloadOptions Overload { get; set; } = new();
 
-    public Hosting.ShutdownOptions Shutdown { get; set; } = new();
+    public ShutdownOptions Shutdown { get; set; } = new();
 
     public SandboxOptions Sandbox { get; set; } = new();
 
