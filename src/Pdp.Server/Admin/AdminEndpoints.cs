@@ -1,3 +1,4 @@
+using Pdp.Server.Lifecycle;
 using Microsoft.Extensions.Options;
 using Pdp.Server.Configuration;
 using Pdp.Server.Policies;
@@ -14,7 +15,7 @@ public static class AdminEndpoints
 
         // Ready only with a policy revision loaded (before that every decision would be refused), and no
         // longer once a graceful stop has begun (so traffic moves elsewhere before the listeners close).
-        endpoints.MapGet("/readyz", (PolicyStore store, Hosting.ShutdownCoordinator shutdown) => (store.Current, shutdown.Draining) switch
+        endpoints.MapGet("/readyz", (PolicyStore store, ShutdownCoordinator shutdown) => (store.Current, shutdown.Draining) switch
         {
             (_, true) => Results.Text("not ready: draining for shutdown\n", statusCode: StatusCodes.Status503ServiceUnavailable),
             ({ } current, _) => Results.Text($"ready {current.PolicySet.Revision}\n"),
@@ -79,7 +80,7 @@ public static class AdminEndpoints
     /// <summary>
     /// Whether the request came in on the admin listener: by its port, or when the OS chose it (port 0)
     /// by protocol, since every gRPC listener speaks HTTP/2 only and the admin listener HTTP/1.1 only
-    /// (see <see cref="PdpServer"/>). A state-changing endpoint must not be reachable from the gRPC side.
+    /// (see <c>PdpServer</c>). A state-changing endpoint must not be reachable from the gRPC side.
     /// </summary>
     private static bool OnAdminPort(HttpContext context)
     {

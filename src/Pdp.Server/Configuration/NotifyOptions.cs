@@ -8,6 +8,7 @@ namespace Pdp.Server.Configuration;
 /// </summary>
 public sealed class NotifyOptions
 {
+    /// <summary>The webhook endpoints, each told of the review events of the approver groups it serves. Default none: off.</summary>
     public IList<NotifyEndpointOptions> Endpoints { get; } = [];
 
     /// <summary>The console's address as reviewers reach it (<c>https://pdp.example.org</c>); events link to the decision page when set.</summary>
@@ -34,6 +35,7 @@ public sealed class NotifyOptions
     /// <summary>How often the outbox is looked at for due notifications. Default 200 ms.</summary>
     public int PollMilliseconds { get; set; } = 200;
 
+    /// <summary>Whether any endpoint is configured.</summary>
     public bool Enabled => Endpoints.Count > 0;
 
     /// <summary>Problems with these settings, each naming its setting; never quoting a secret.</summary>

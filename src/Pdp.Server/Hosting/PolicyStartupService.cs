@@ -1,7 +1,9 @@
+using Pdp.Server.Lifecycle;
+using Pdp.Server.Policies;
 using Grpc.Health.V1;
 using Grpc.HealthCheck;
 
-namespace Pdp.Server.Policies;
+namespace Pdp.Server.Hosting;
 
 /// <summary>
 /// Loads the policies before the listeners open (hosted services start before the server), so a
@@ -10,22 +12,21 @@ namespace Pdp.Server.Policies;
 /// </summary>
 public sealed class PolicyStartupService(PolicyStore store, HealthServiceImpl health) : IHostedService
 {
-    public const string DecisionServiceName = "pdp.v1.DecisionService";
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.NotServing);
-        health.SetStatus(DecisionServiceName, HealthCheckResponse.Types.ServingStatus.NotServing);
+        health.SetStatus(HealthNames.DecisionService, HealthCheckResponse.Types.ServingStatus.NotServing);
         store.Reload();
         health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.Serving);
-        health.SetStatus(DecisionServiceName, HealthCheckResponse.Types.ServingStatus.Serving);
+        health.SetStatus(HealthNames.DecisionService, HealthCheckResponse.Types.ServingStatus.Serving);
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
         health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.NotServing);
-        health.SetStatus(DecisionServiceName, HealthCheckResponse.Types.ServingStatus.NotServing);
+        health.SetStatus(HealthNames.DecisionService, HealthCheckResponse.Types.ServingStatus.NotServing);
         return Task.CompletedTask;
     }
 }
