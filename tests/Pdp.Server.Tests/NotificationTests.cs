@@ -112,17 +112,6 @@ public sealed class NotificationTests : IDisposable
         Assert.DoesNotContain(settings["Pdp:Notify:Endpoints:0:Secret"]!, string.Join("\n", error.Failures), StringComparison.Ordinal);
     }
 
-    [Theory]
-    [InlineData("0")]
-    [InlineData("1")]
-    [InlineData("1.5")]
-    public async Task Start_EscalateAtOutsideTheWindow_Refused(string value)
-    {
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => PdpTestServer.StartAsync(_policies, new Dictionary<string, string?> { ["Pdp:Review:EscalateAt"] = value }));
-
-        Assert.Contains(error.Failures, f => f.Contains("Pdp:Review:EscalateAt", StringComparison.Ordinal));
-    }
-
     private static Dictionary<string, string?> Settings(WebhookReceiver receiver) => new()
     {
         ["Pdp:Notify:Endpoints:0:Url"] = receiver.Url,

@@ -37,6 +37,10 @@ public sealed class StartupTests : IDisposable
     [InlineData("Pdp:Audit:Checkpoint:EverySeconds", "0", "Checkpoint interval")]
     [InlineData("Pdp:Audit:Retention:MaxBytes", "1024", "Retention MaxBytes")]
     [InlineData("Pdp:Audit:Retention:MaxAgeSeconds", "0", "Retention MaxAge")]
+    [InlineData("Pdp:Review:EscalateAt", "0", "Pdp:Review:EscalateAt")]
+    [InlineData("Pdp:Review:EscalateAt", "1", "Pdp:Review:EscalateAt")]
+    [InlineData("Pdp:Review:EscalateAt", "1.5", "Pdp:Review:EscalateAt")]
+    [InlineData("Pdp:Notify:ConsoleUrl", "console.example.org", "Pdp:Notify:ConsoleUrl")]
     public async Task Start_InvalidSetting_RefusedNamingTheSetting(string key, string value, string named)
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => PdpTestServer.StartAsync(settings: new Dictionary<string, string?> { [key] = value }));
