@@ -29,7 +29,6 @@ internal static class ReportCommand
         var framework = new Option<string?>("--framework") { Description = "Only decisions whose policies carry this framework reference (policy metadata 'frameworks')." };
         var policy = new Option<string?>("--policy") { Description = "Only decisions made by this policy." };
         var format = new Option<string>("--format") { Description = "html (one self-contained file with charts), md, or json (the canonical form; every number of the others is in it).", DefaultValueFactory = _ => "json" };
-        format.AcceptOnlyFromAmong(Formats);
         var output = new Option<string?>("--output", "-o") { Description = "Where to write the report (default: standard output).", HelpName = "FILE" };
         var sign = new Option<string?>("--sign") { Description = "Sign the JSON form with this ES256 private key (PEM, e.g. from pdp token keygen): writes the JSON form (beside --output when the format is not json) and a detached JWS, JSON.jws. Needs --output.", HelpName = "KEY" };
         var command = new Command("report", "The evidence report a control owner signs off: the chain verified first (result, record range, head hash at the top), then decisions, reviews, overrides, rubber stamps, four-eyes and refusals per control owner and framework reference. Exit 0 verified, 1 not verified (report still written, marked unverified), 2 bad options or input.")
@@ -113,6 +112,11 @@ internal static class ReportCommand
         if (from >= to)
         {
             return $"--from ({request.From}) must be before --to ({request.To})";
+        }
+
+        if (!Formats.Contains(request.Format, StringComparer.Ordinal))
+        {
+            return $"--format: '{request.Format}' is not one of {string.Join(", ", Formats)}";
         }
 
         if (request.Trail is not null && request.Database is not null)
