@@ -38,7 +38,13 @@ internal static class ReportTables
 
     /// <summary>The report's title: who it is for and the period.</summary>
     public static string Title(JsonObject report) =>
-        $"Evidence report — {Resolve(report, "/filters/owner")?.GetValue<string>() ?? "all control owners"}, {Resolve(report, "/from")} to {Resolve(report, "/to")}";
+        $"Evidence report — {Resolve(report, "/filters/owner")?.GetValue<string>() ?? "all control owners"}, {Readable(Resolve(report, "/from"))} to {Readable(Resolve(report, "/to"))}";
+
+    /// <summary>A period bound for the title: the date alone at midnight, else to the second (the tables give it exactly).</summary>
+    private static string Readable(JsonNode? time) =>
+        time is JsonValue v && DateTimeOffset.TryParse(v.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
+            ? t.ToString(t.TimeOfDay == TimeSpan.Zero ? "yyyy-MM-dd" : "yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture)
+            : "?";
 
     /// <summary>What verification found, first in every form: result, source, record range, chain head.</summary>
     public static IReadOnlyList<(string Label, Cell Value)> Verification(JsonObject report) =>

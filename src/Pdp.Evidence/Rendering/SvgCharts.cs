@@ -16,6 +16,8 @@ internal static class SvgCharts
     private const double Width = 760, Height = 230, Left = 48, Right = 12, Top = 14, Bottom = 44;
     private const double PlotWidth = Width - Left - Right, PlotHeight = Height - Top - Bottom;
 
+    private static readonly int[] Multiples = [1, 2, 5, 10];
+
     /// <summary>Verdict colours, also the legend's; readable in greyscale print (dark, light, mid).</summary>
     public static readonly (string Key, string Label, string Colour)[] Verdicts =
     [
@@ -126,24 +128,17 @@ internal static class SvgCharts
         }
     }
 
-    /// <summary>A round axis maximum at or above <paramref name="max"/> (1, 2 or 5 times a power of ten, times four ticks).</summary>
+    /// <summary>An axis maximum of four equal ticks at or above <paramref name="max"/>: whole steps up to 10, then 1, 2 or 5 times a power of ten.</summary>
     private static double NiceMax(int max)
     {
-        if (max <= 0)
+        var step = Math.Max(1, Math.Ceiling(max / 4.0));
+        if (step > 10)
         {
-            return 4;
+            var power = Math.Pow(10, Math.Floor(Math.Log10(step)));
+            step = Multiples.Select(m => m * power).First(s => s >= step);
         }
 
-        var step = Math.Pow(10, Math.Floor(Math.Log10(max / 4.0)));
-        foreach (var m in new[] { 1, 2, 5, 10 })
-        {
-            if (m * step * 4 >= max)
-            {
-                return Math.Max(4, Math.Ceiling(m * step) * 4);
-            }
-        }
-
-        return max;
+        return step * 4;
     }
 
     private static int Int(JsonNode? node, string key) => node?[key] is JsonValue v && v.TryGetValue<int>(out var n) ? n : 0;

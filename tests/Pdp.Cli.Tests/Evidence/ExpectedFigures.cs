@@ -66,6 +66,10 @@ internal static class ExpectedFigures
         return copy;
     }
 
+    /// <summary>Fails naming <paramref name="what"/> and both documents unless the group's figures are <paramref name="expected"/>.</summary>
+    public static void AssertEqual(JsonObject expected, JsonNode actual, string what) =>
+        Xunit.Assert.True(JsonNode.DeepEquals(expected, Figures(actual)), $"{what}:\nexpected {expected.ToJsonString()}\nactual   {Figures(actual).ToJsonString()}");
+
     private static double? Ratio(int part, int whole) => whole == 0 ? null : Math.Round((double)part / whole, 4);
 
     private static double? NearestRank(List<double> values, double p)
