@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using Pdp.Policies.Loading;
-using Pdp.Server;
+using Pdp.Server.Hosting;
 using Pdp.Server.Admin;
 
 // Container and exec-probe health check: no server, just a GET of the admin port's /readyz (or the path given).
@@ -20,7 +20,7 @@ catch (PolicyLoadException e)
     await Console.Error.WriteLineAsync($"pdp: {e.Message}");
     return 1;
 }
-catch (Pdp.Server.ReviewPlane.ReviewStoreStartupException e)
+catch (ReviewStoreStartupException e)
 {
     await Console.Error.WriteLineAsync($"pdp: {e.Message}");
     return 1;

@@ -32,18 +32,7 @@ internal static class Cli
         return new CliResult(exit, output.ToString(), error.ToString());
     }
 
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Pdp.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Pdp.sln not found above " + AppContext.BaseDirectory);
-    }
+    public static string RepositoryRoot() => Pdp.TestSupport.Repository.Root;
 
     public static string ShippedPolicies() => Path.Combine(RepositoryRoot(), "policies");
 }

@@ -22,75 +22,46 @@ public sealed class ConsoleServer : IAsyncDisposable
     public const string Principal = "owner-1";
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    private readonly WebApplication _app;
-    private readonly GrpcChannel _channel;
+    private readonly PdpTestServer _server;
+    private readonly ReviewerTokens _tokens;
 
-    private ConsoleServer(WebApplication app, string keys, int grpcPort, int consolePort, string auditPath)
+    private ConsoleServer(PdpTestServer server, ReviewerTokens tokens, int consolePort)
     {
-        _app = app;
-        Keys = keys;
-        AuditPath = auditPath;
+        _server = server;
+        _tokens = tokens;
         ConsoleUrl = $"http://127.0.0.1:{consolePort}";
-        _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
-        Client = new DecisionService.DecisionServiceClient(_channel);
     }
 
     public string ConsoleUrl { get; }
 
-    public string Keys { get; }
+    public string Keys => _tokens.Directory;
 
-    public string AuditPath { get; }
+    public string AuditPath => _server.AuditPath;
 
-    public DecisionService.DecisionServiceClient Client { get; }
+    public DecisionService.DecisionServiceClient Client => _server.Client;
 
-    public IServiceProvider Services => _app.Services;
+    public IServiceProvider Services => _server.Services;
 
     /// <summary>Starts a server on <paramref name="policies"/> with the development key in <paramref name="keys"/> (made if missing).</summary>
     public static async Task<ConsoleServer> StartAsync(string policies, string keys, IReadOnlyDictionary<string, string?>? extra = null)
     {
-        if (!File.Exists(Path.Combine(keys, DevelopmentKeys.JwksFile)))
+        var tokens = new ReviewerTokens(keys, Issuer, Audience);
+        var console = FreePorts.Next();
+        var config = new Dictionary<string, string?>(tokens.ServerSettings())
         {
-            DevelopmentKeys.Generate(keys);
-        }
-
-        var (grpc, admin, authzen, console) = (FreePorts.Next(), FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
-        var audit = Path.Combine(Directory.CreateTempSubdirectory("pdp-console-trail-").FullName, "audit.jsonl");
-        var config = new Dictionary<string, string?>
-        {
-            ["Pdp:PolicyDir"] = policies,
-            ["Pdp:GrpcPort"] = grpc.ToString(CultureInfo.InvariantCulture),
-            ["Pdp:AdminPort"] = admin.ToString(CultureInfo.InvariantCulture),
-            ["Pdp:AuthZen:Port"] = authzen.ToString(CultureInfo.InvariantCulture),
             ["Pdp:Console:Port"] = console.ToString(CultureInfo.InvariantCulture),
-            ["Pdp:Audit:Path"] = audit,
             ["Pdp:Review:MinSeconds"] = "3",
-            ["Pdp:Review:Oidc:Issuer"] = Issuer,
-            ["Pdp:Review:Oidc:Audience"] = Audience,
-            ["Pdp:Review:Oidc:JwksPath"] = Path.Combine(keys, DevelopmentKeys.JwksFile),
-            ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {
             config[key] = value;
         }
 
-        var app = Pdp.Server.PdpServer.Build([], builder => builder.Configuration.AddInMemoryCollection(config));
-        try
-        {
-            await app.StartAsync().WaitAsync(Timeout);
-        }
-        catch
-        {
-            await app.DisposeAsync();
-            throw;
-        }
-
-        return new ConsoleServer(app, keys, grpc, console, audit);
+        return new ConsoleServer(await PdpTestServer.StartAsync(policies, config), tokens, console);
     }
 
     /// <summary>A reviewer's token, signed by the development key the server trusts.</summary>
-    public string Token(string reviewer) =>
-        DevelopmentKeys.Mint(Path.Combine(Keys, DevelopmentKeys.PrivateKeyFile), Issuer, Audience, "sub-" + reviewer, "email", reviewer, [], string.Empty, TimeSpan.FromHours(1), DateTimeOffset.UtcNow);
+    public string Token(string reviewer) => _tokens.Mint(reviewer);
 
     /// <summary>A require-human decision by <see cref="Agent"/> for <see cref="Principal"/>; its id.</summary>
     public async Task<string> RequireHumanAsync(string rationale = "Customer asked for a refund of a duplicate charge.", int approvals = 1, string ttl = "1h", string target = "acct-1001")
@@ -147,8 +118,6 @@ public sealed class ConsoleServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _channel.Dispose();
-        await _app.StopAsync().WaitAsync(Timeout);
-        await _app.DisposeAsync();
+        await _server.DisposeAsync();
     }
 }

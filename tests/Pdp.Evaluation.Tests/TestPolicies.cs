@@ -38,16 +38,5 @@ internal static class TestPolicies
         return evaluator.Evaluate(new EvaluationRequest(input, actionType, InputDocument.TimeOf(input)));
     }
 
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Pdp.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Pdp.sln not found above " + AppContext.BaseDirectory);
-    }
+    public static string RepositoryRoot() => Pdp.TestSupport.Repository.Root;
 }

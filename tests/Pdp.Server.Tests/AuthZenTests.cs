@@ -550,6 +550,35 @@ public sealed class AuthZenTests(AuthZenServerFixture fixture) : IClassFixture<A
         Assert.Contains(result.Failures!, f => f.Contains(named, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(null, null, false, 8383)]
+    [InlineData(null, 9000, true, 9000)]
+    [InlineData(null, 0, true, 0)]
+    [InlineData(true, null, true, 8383)]
+    [InlineData(true, 9000, true, 9000)]
+    [InlineData(false, 9000, false, 9000)]
+    public void IsServed_EnabledAndPort_OffUnlessConfigured(bool? enabled, int? port, bool served, int listenPort)
+    {
+        var options = new AuthZenOptions { Enabled = enabled, Port = port };
+
+        Assert.Equal(served, options.IsServed);
+        Assert.Equal(listenPort, options.ListenPort);
+    }
+
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData(true, true)]
+    public void Validate_AuthZenPortEqualToGrpcPort_RefusedOnlyWhenServed(bool? enabled, bool refused)
+    {
+        var options = new PdpOptions();
+        options.AuthZen.Enabled = enabled;
+        options.AuthZen.Port = enabled is null ? null : options.GrpcPort;
+
+        var result = new PdpOptionsValidator().Validate(null, options);
+
+        Assert.Equal(refused, result.Failed);
+    }
+
     [Fact]
     public void Validate_Defaults_Pass()
     {

@@ -93,7 +93,7 @@ public sealed class JwksKeysTests : IAsyncLifetime
         new(Issuer, Audience, jwksPath, jwksUrl, "email", string.Empty, ["ES256"], TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(5));
 
     private static string Bearer(string keyDirectory) =>
-        "Bearer " + DevelopmentKeys.Mint(Path.Combine(keyDirectory, DevelopmentKeys.PrivateKeyFile), Issuer, Audience, "sub-1", "email", "rita", [], string.Empty, TimeSpan.FromHours(1), DateTimeOffset.UtcNow);
+        "Bearer " + new ReviewerTokens(keyDirectory, Issuer, Audience).Mint("rita", subject: "sub-1");
 
     private sealed class SteppedTime(DateTimeOffset start) : TimeProvider
     {

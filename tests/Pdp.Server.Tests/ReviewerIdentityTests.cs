@@ -24,18 +24,13 @@ public sealed class ReviewerIdentityTests : IAsyncLifetime
 
     private DecisionService.DecisionServiceClient Client => _server.Client;
 
-    private string Key => Path.Combine(_keys, DevelopmentKeys.PrivateKeyFile);
+    private ReviewerTokens _tokens = null!;
 
     public async ValueTask InitializeAsync()
     {
-        DevelopmentKeys.Generate(_keys);
+        _tokens = new ReviewerTokens(_keys, Issuer, Audience);
         DevelopmentKeys.Generate(_otherKeys);
-        _server = await PdpTestServer.StartAsync(_policies, new Dictionary<string, string?>
-        {
-            ["Pdp:Review:Oidc:Issuer"] = Issuer,
-            ["Pdp:Review:Oidc:Audience"] = Audience,
-            ["Pdp:Review:Oidc:JwksPath"] = Path.Combine(_keys, DevelopmentKeys.JwksFile),
-        });
+        _server = await PdpTestServer.StartAsync(_policies, new Dictionary<string, string?>(_tokens.ServerSettings()));
     }
 
     public async ValueTask DisposeAsync()
@@ -132,7 +127,7 @@ public sealed class ReviewerIdentityTests : IAsyncLifetime
     }
 
     private string Mint(string reviewer, DateTimeOffset notBefore, string issuer = Issuer, string audience = Audience, string? key = null, string subject = "sub-1") =>
-        DevelopmentKeys.Mint(key ?? Key, issuer, audience, subject, "email", reviewer, [], string.Empty, TimeSpan.FromHours(1), notBefore);
+        _tokens.Mint(reviewer, notBefore, subject, issuer, audience, key);
 
     private static string Unsigned(string reviewer, DateTimeOffset now)
     {

@@ -56,7 +56,35 @@ public sealed class PdpProcess : IAsyncDisposable
             "--Logging:LogLevel:Default=Warning",
             .. extra,
         ];
-        var process = Process.Start(new ProcessStartInfo("dotnet", args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        return await LaunchAsync(args, grpcPort, adminPort, workingDirectory: null);
+    }
+
+    /// <summary>
+    /// The server started as a user on a shared host would start a second instance: its own working directory and
+    /// gRPC and admin ports, and nothing else set (every other listener and path at its default).
+    /// </summary>
+    public static Task<PdpProcess> StartWithDefaultsAsync(string workingDirectory, string policyDir)
+    {
+        var (grpcPort, adminPort) = (FreePort(), FreePort());
+        string[] args =
+        [
+            Path.Combine(AppContext.BaseDirectory, "Pdp.Server.dll"),
+            $"--Pdp:PolicyDir={policyDir}",
+            $"--Pdp:GrpcPort={grpcPort}",
+            $"--Pdp:AdminPort={adminPort}",
+        ];
+        return LaunchAsync(args, grpcPort, adminPort, workingDirectory);
+    }
+
+    private static async Task<PdpProcess> LaunchAsync(string[] args, int grpcPort, int adminPort, string? workingDirectory)
+    {
+        var start = new ProcessStartInfo("dotnet", args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (workingDirectory is not null)
+        {
+            start.WorkingDirectory = workingDirectory;
+        }
+
+        var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
@@ -76,19 +104,8 @@ public sealed class PdpProcess : IAsyncDisposable
         return server;
     }
 
-    /// <summary>The checkout's root (where Pdp.sln is), found from the test binaries' directory.</summary>
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Pdp.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Pdp.sln not found");
-    }
+    /// <summary>The checkout's root (where Pdp.sln is).</summary>
+    public static string RepositoryRoot() => Repository.Root;
 
     /// <summary>SIGKILL: no shutdown hook, no flush, no goodbye.</summary>
     public async Task KillAsync()

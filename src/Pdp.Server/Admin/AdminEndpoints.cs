@@ -79,7 +79,7 @@ public static class AdminEndpoints
     /// <summary>
     /// Whether the request came in on the admin listener: by its port, or when the OS chose it (port 0)
     /// by protocol, since every gRPC listener speaks HTTP/2 only and the admin listener HTTP/1.1 only
-    /// (see <see cref="PdpServer"/>). A state-changing endpoint must not be reachable from the gRPC side.
+    /// (see <c>PdpServer</c>). A state-changing endpoint must not be reachable from the gRPC side.
     /// </summary>
     private static bool OnAdminPort(HttpContext context)
     {

@@ -51,7 +51,7 @@ public static class AuthZenEndpoints
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(settings);
         builder.Services.AddSingleton<AuthZenEvaluator>();
-        if (!settings.AuthZen.Enabled)
+        if (!settings.AuthZen.IsServed)
         {
             return builder;
         }
@@ -59,7 +59,7 @@ public static class AuthZenEndpoints
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var address = IPAddress.TryParse(settings.ListenAddress, out var parsed) ? parsed : IPAddress.Loopback;
-            kestrel.Listen(address, settings.AuthZen.Port, listen =>
+            kestrel.Listen(address, settings.AuthZen.ListenPort, listen =>
             {
                 // An invalid value stops the start in validation; Http1 only stands in until then.
                 listen.Protocols = settings.AuthZen.KestrelProtocols ?? HttpProtocols.Http1;
@@ -79,7 +79,7 @@ public static class AuthZenEndpoints
     public static WebApplication MapAuthZen(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        if (!app.Services.GetRequiredService<IOptions<PdpOptions>>().Value.AuthZen.Enabled)
+        if (!app.Services.GetRequiredService<IOptions<PdpOptions>>().Value.AuthZen.IsServed)
         {
             return app;
         }

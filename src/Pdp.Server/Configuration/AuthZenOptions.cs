@@ -15,11 +15,24 @@ public sealed class AuthZenOptions
     /// <summary>Bound on <see cref="MaxEvaluations"/>: each evaluation is a durable decision.</summary>
     public const int MaxEvaluationsLimit = 1000;
 
-    /// <summary>Serve the AuthZEN listener. Default true.</summary>
-    public bool Enabled { get; set; } = true;
+    /// <summary>The port the listener takes when <see cref="Enabled"/> is true and no <see cref="Port"/> is set.</summary>
+    public const int DefaultPort = 8383;
 
-    /// <summary>Port of the AuthZEN listener, bound on <see cref="PdpOptions.ListenAddress"/>. Default 8383; 0 lets the OS choose.</summary>
-    public int Port { get; set; } = 8383;
+    /// <summary>
+    /// Serve the AuthZEN listener. Unset (the default): served exactly when <see cref="Port"/> is set, so a second
+    /// instance on the same host never collides on a port it did not ask for. True without a port: <see cref="DefaultPort"/>.
+    /// False: off, whatever the port.
+    /// </summary>
+    public bool? Enabled { get; set; }
+
+    /// <summary>Port of the AuthZEN listener, bound on <see cref="PdpOptions.ListenAddress"/>; 0 lets the OS choose. Unset by default (off).</summary>
+    public int? Port { get; set; }
+
+    /// <summary>Whether the listener runs: <see cref="Enabled"/> when given, else whether <see cref="Port"/> is set.</summary>
+    public bool IsServed => Enabled ?? Port.HasValue;
+
+    /// <summary>The port the listener binds when it runs.</summary>
+    public int ListenPort => Port ?? DefaultPort;
 
     /// <summary>
     /// <c>Http1</c> (default) or <c>Http2</c> (cleartext HTTP/2 with prior knowledge). The listener is
@@ -53,16 +66,12 @@ public sealed class AuthZenOptions
     public IEnumerable<string> Validate(PdpOptions server)
     {
         ArgumentNullException.ThrowIfNull(server);
-        if (!Enabled)
-        {
-            yield break;
-        }
-
-        if (Port is < 0 or > 65535)
+        // Every value is checked even while the listener is off: a setting that is wrong now is wrong when it is turned on.
+        if (ListenPort is < 0 or > 65535)
         {
             yield return "Pdp:AuthZen:Port must be between 0 and 65535.";
         }
-        else if (Port != 0 && (Port == server.GrpcPort || Port == server.AdminPort || (server.Tls.Enabled && Port == server.Tls.Port)))
+        else if (IsServed && ListenPort != 0 && (ListenPort == server.GrpcPort || ListenPort == server.AdminPort || (server.Tls.Enabled && ListenPort == server.Tls.Port)))
         {
             yield return "Pdp:AuthZen:Port must differ from Pdp:GrpcPort, Pdp:AdminPort and Pdp:Tls:Port.";
         }

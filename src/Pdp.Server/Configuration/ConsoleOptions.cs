@@ -42,7 +42,7 @@ public sealed class ConsoleOptions
         {
             yield return "Pdp:Console:Port must be between 0 and 65535.";
         }
-        else if (port != 0 && (port == server.GrpcPort || port == server.AdminPort || (server.Tls.Enabled && port == server.Tls.Port) || (server.AuthZen.Enabled && port == server.AuthZen.Port)))
+        else if (port != 0 && (port == server.GrpcPort || port == server.AdminPort || (server.Tls.Enabled && port == server.Tls.Port) || (server.AuthZen.IsServed && port == server.AuthZen.ListenPort)))
         {
             yield return "Pdp:Console:Port must differ from Pdp:GrpcPort, Pdp:AdminPort, Pdp:Tls:Port and Pdp:AuthZen:Port.";
         }

@@ -30,7 +30,7 @@ public sealed class ShutdownCoordinator(IHostApplicationLifetime lifetime, Healt
     {
         _draining = true;
         health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.NotServing);
-        health.SetStatus(Policies.PolicyStartupService.DecisionServiceName, HealthCheckResponse.Types.ServingStatus.NotServing);
+        health.SetStatus(PolicyStartupService.DecisionServiceName, HealthCheckResponse.Types.ServingStatus.NotServing);
         var delay = TimeSpan.FromSeconds(options.Value.Shutdown.DrainDelaySeconds);
         ServerLog.Draining(logger, delay.TotalSeconds);
 

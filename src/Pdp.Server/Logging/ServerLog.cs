@@ -48,28 +48,6 @@ internal static partial class ServerLog
     [LoggerMessage(24, LogLevel.Information, "Disposition {Outcome} on decision {DecisionId} by {Reviewer}; review now {State}")]
     public static partial void DispositionRecorded(ILogger logger, string outcome, string decisionId, string reviewer, string state);
 
-    // Policy hot reload (100-119).
-    [LoggerMessage(100, LogLevel.Error, "Policy reload ({Trigger}) from {Origin} was refused ({ProblemCount} problems); still serving {Revision}: {Problems}")]
-    public static partial void PolicyReloadRefused(ILogger logger, Pdp.Server.Policies.ReloadTrigger trigger, string origin, string revision, int problemCount, string problems);
-
-    [LoggerMessage(101, LogLevel.Information, "Policy reload ({Trigger}): serving revision {Revision} ({PolicyCount} policies), replacing {PreviousRevision}")]
-    public static partial void PolicyReloadActivated(ILogger logger, Pdp.Server.Policies.ReloadTrigger trigger, string revision, string previousRevision, int policyCount);
-
-    [LoggerMessage(102, LogLevel.Debug, "Policy reload ({Trigger}): revision {Revision} is already serving")]
-    public static partial void PolicyReloadUnchanged(ILogger logger, Pdp.Server.Policies.ReloadTrigger trigger, string revision);
-
-    [LoggerMessage(103, LogLevel.Error, "Policy reload ({Trigger}) failed unexpectedly; the serving revision stays")]
-    public static partial void PolicyReloadCrashed(ILogger logger, Pdp.Server.Policies.ReloadTrigger trigger, Exception exception);
-
-    [LoggerMessage(104, LogLevel.Information, "Policy hot reload on {Origin}: watch {Watch} (debounce {DebounceMilliseconds} ms), poll every {PollSeconds} s (0: off), SIGHUP {Signal}, require tests {RequireTests}")]
-    public static partial void PolicyReloadStarted(ILogger logger, string origin, bool watch, int debounceMilliseconds, int pollSeconds, bool signal, bool requireTests);
-
-    [LoggerMessage(105, LogLevel.Warning, "Cannot watch policy directory {Directory}; relying on the poll until the watch can be restored")]
-    public static partial void PolicyWatchFailed(ILogger logger, string directory, Exception exception);
-
-    [LoggerMessage(106, LogLevel.Information, "Policy reload requested by {Trigger}")]
-    public static partial void PolicyReloadRequested(ILogger logger, Pdp.Server.Policies.ReloadTrigger trigger);
-
     [LoggerMessage(40, LogLevel.Information, "Workload identity rotated: now presenting {Subject}, valid until {NotAfter}")]
     public static partial void SvidRotated(ILogger logger, string subject, DateTime notAfter);
 

@@ -2,7 +2,7 @@ using Pdp.Server.Configuration;
 
 namespace Pdp.Server.Mesh;
 
-/// <summary>Wires Envoy external authorization into the host (two lines in <see cref="PdpServer"/>).</summary>
+/// <summary>Wires Envoy external authorization into the host (two lines in <c>PdpServer</c>).</summary>
 public static class EnvoyRegistration
 {
     public static IServiceCollection AddEnvoyAuthorization(this IServiceCollection services)

@@ -73,7 +73,7 @@ public sealed class PolicyReloadService : BackgroundService
             }
 
             var signal = _settings.Signal && !OperatingSystem.IsWindows() && RegisterSignal();
-            ServerLog.PolicyReloadStarted(_logger, _origin, _watching, _settings.DebounceMilliseconds, _settings.PollSeconds, signal, _settings.RequireTests);
+            PolicyLog.PolicyReloadStarted(_logger, _origin, _watching, _settings.DebounceMilliseconds, _settings.PollSeconds, signal, _settings.RequireTests);
         }
 
         return base.StartAsync(cancellationToken);
@@ -115,7 +115,7 @@ public sealed class PolicyReloadService : BackgroundService
                 var pollDue = poll != Timeout.InfiniteTimeSpan && _time.GetElapsedTime(lastPoll) >= poll;
                 if (signalled)
                 {
-                    ServerLog.PolicyReloadRequested(_logger, ReloadTrigger.Signal);
+                    PolicyLog.PolicyReloadRequested(_logger, ReloadTrigger.Signal);
                     _store.TryReload(ReloadTrigger.Signal);
                 }
                 else if (changed || pollDue)
@@ -200,7 +200,7 @@ public sealed class PolicyReloadService : BackgroundService
         {
             // E.g. the directory is gone for now, or the inotify instance limit is reached.
             Volatile.Write(ref _watchBroken, 1);
-            ServerLog.PolicyWatchFailed(_logger, _directory!, e);
+            PolicyLog.PolicyWatchFailed(_logger, _directory!, e);
         }
     }
 
@@ -234,7 +234,7 @@ public sealed class PolicyReloadService : BackgroundService
     {
         // Events were lost (buffer overflow) or the watch died (directory removed): reload to catch up,
         // and restore the watch from the loop.
-        ServerLog.PolicyWatchFailed(_logger, _directory!, e.GetException());
+        PolicyLog.PolicyWatchFailed(_logger, _directory!, e.GetException());
         Volatile.Write(ref _watchBroken, 1);
         OnFileEvent(sender, new FileSystemEventArgs(WatcherChangeTypes.Changed, _directory!, null));
     }

@@ -84,7 +84,7 @@ public sealed class PolicyStore
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 // A bug, not a bad policy: still never let it reach the watcher or take down the serving set.
-                ServerLog.PolicyReloadCrashed(_logger, trigger, e);
+                PolicyLog.PolicyReloadCrashed(_logger, trigger, e);
                 _lastFingerprint = null;
                 return Refuse(trigger, [new PolicyProblem(_source.Origin, 0, 0, $"the reload failed unexpectedly: {e.Message}")], started);
             }
@@ -113,7 +113,7 @@ public sealed class PolicyStore
         {
             var unchanged = new PolicyReloadResult(ReloadOutcome.Unchanged, set.Revision, []);
             _status.Record(trigger, unchanged, _time.GetUtcNow(), _time.GetElapsedTime(started), previous.PolicySet.LoadedAt);
-            ServerLog.PolicyReloadUnchanged(_logger, trigger, set.Revision);
+            PolicyLog.PolicyReloadUnchanged(_logger, trigger, set.Revision);
             return unchanged;
         }
 
@@ -137,7 +137,7 @@ public sealed class PolicyStore
         }
         else
         {
-            ServerLog.PolicyReloadActivated(_logger, trigger, set.Revision, previous.PolicySet.Revision, set.Policies.Count);
+            PolicyLog.PolicyReloadActivated(_logger, trigger, set.Revision, previous.PolicySet.Revision, set.Policies.Count);
         }
 
         try
@@ -147,7 +147,7 @@ public sealed class PolicyStore
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // The switch has happened; a failing listener must not make it look refused.
-            ServerLog.PolicyReloadCrashed(_logger, trigger, e);
+            PolicyLog.PolicyReloadCrashed(_logger, trigger, e);
         }
 
         return activated;
@@ -165,7 +165,7 @@ public sealed class PolicyStore
         }
         else
         {
-            ServerLog.PolicyReloadRefused(_logger, trigger, _source.Origin, serving.PolicySet.Revision, problems.Count, text);
+            PolicyLog.PolicyReloadRefused(_logger, trigger, _source.Origin, serving.PolicySet.Revision, problems.Count, text);
         }
 
         return result;

@@ -63,9 +63,6 @@ public static class ReviewPlaneRegistration
 
         services.AddSingleton<ITrailAnchor, FleetTrailAnchor>();
 
-        // Start order matters: the schema before the trail opens and the policies load; then the listeners.
-        services.AddHostedService<ReviewPlaneStartupService>();
-        services.AddHostedService<ReviewPlaneBackgroundService>();
         return services;
     }
 

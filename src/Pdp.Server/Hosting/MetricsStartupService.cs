@@ -1,8 +1,9 @@
+using Pdp.Server.Metrics;
 using Pdp.Server.Auditing;
 using Pdp.Server.Policies;
 using Pdp.Review.Store;
 
-namespace Pdp.Server.Metrics;
+namespace Pdp.Server.Hosting;
 
 /// <summary>Wires the metrics to what they describe: revisions as they activate, and the gauges read at scrape time.</summary>
 /// <remarks>Takes <see cref="ReviewPlane.ReviewPlaneMetrics"/> and <see cref="Reviewers.ReviewerAuthentication"/> so their series (which store, which reviewer mode) exist from the start.</remarks>

@@ -1,3 +1,4 @@
+using Pdp.Server.ReviewPlane;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Pdp.Review.Postgres.Migrations;
@@ -5,7 +6,7 @@ using Pdp.Review.Postgres.Store;
 using Pdp.Server.Configuration;
 using Pdp.Server.Logging;
 
-namespace Pdp.Server.ReviewPlane;
+namespace Pdp.Server.Hosting;
 
 /// <summary>
 /// Brings the shared review database to this binary's schema before the trail opens and the policies load: nothing

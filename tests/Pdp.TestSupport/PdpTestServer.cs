@@ -7,10 +7,13 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Pdp.Contracts.V1;
 
-namespace Pdp.Server.Tests;
+namespace Pdp.TestSupport;
 
-/// <summary>The real server on loopback ports, with a real gRPC channel and an HTTP client for the admin port.</summary>
-internal sealed class PdpTestServer : IAsyncDisposable
+/// <summary>
+/// The real server in the test process on free loopback ports, with a real gRPC channel and an HTTP client for the admin
+/// port. Every test project that hosts the server in-process uses this one; a server process of its own is <see cref="PdpProcess"/>.
+/// </summary>
+public sealed class PdpTestServer : IAsyncDisposable
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
@@ -43,7 +46,7 @@ internal sealed class PdpTestServer : IAsyncDisposable
 
     public string AuditPath => _app.Services.GetRequiredService<Pdp.Server.Auditing.AuditTrailHost>().Options.Path;
 
-    public static string ShippedPolicies => Path.Combine(RepositoryRoot(), "policies");
+    public static string ShippedPolicies => Repository.ShippedPolicies;
 
     public static async Task<PdpTestServer> StartAsync(string? policyDir = null, IDictionary<string, string?>? settings = null)
     {
@@ -54,7 +57,7 @@ internal sealed class PdpTestServer : IAsyncDisposable
             ["Pdp:GrpcPort"] = grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Pdp:AdminPort"] = adminPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
 
-            // The AuthZEN listener (default 8383) gets a free port too, so servers can run side by side.
+            // The AuthZEN listener on, on a free port (many tests use it; off unless configured in production).
             ["Pdp:AuthZen:Port"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Logging:LogLevel:Default"] = "Warning",
 
@@ -66,7 +69,7 @@ internal sealed class PdpTestServer : IAsyncDisposable
             config[key] = value;
         }
 
-        var app = PdpServer.Build([], builder => builder.Configuration.AddInMemoryCollection(config));
+        var app = Pdp.Server.Hosting.PdpServer.Build([], builder => builder.Configuration.AddInMemoryCollection(config));
         try
         {
             await app.StartAsync().WaitAsync(Timeout);
@@ -100,7 +103,7 @@ internal sealed class PdpTestServer : IAsyncDisposable
         return request;
     }
 
-    public static string RepositoryRoot() => Pdp.TestSupport.PdpProcess.RepositoryRoot();
+    public static string RepositoryRoot() => Repository.Root;
 
     public async ValueTask DisposeAsync()
     {
@@ -110,5 +113,5 @@ internal sealed class PdpTestServer : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    public static int FreePort() => Pdp.TestSupport.FreePorts.Next();
+    public static int FreePort() => FreePorts.Next();
 }

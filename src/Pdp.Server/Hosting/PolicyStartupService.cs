@@ -1,7 +1,8 @@
+using Pdp.Server.Policies;
 using Grpc.Health.V1;
 using Grpc.HealthCheck;
 
-namespace Pdp.Server.Policies;
+namespace Pdp.Server.Hosting;
 
 /// <summary>
 /// Loads the policies before the listeners open (hosted services start before the server), so a

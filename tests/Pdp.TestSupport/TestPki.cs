@@ -2,10 +2,10 @@ using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Pdp.Server.Tests;
+namespace Pdp.TestSupport;
 
 /// <summary>A certificate authority and X.509 SVIDs made in code for the identity tests, good and deliberately bad.</summary>
-internal sealed class TestPki
+public sealed class TestPki
 {
     public const X509KeyUsageFlags CaUsage = X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign;
 

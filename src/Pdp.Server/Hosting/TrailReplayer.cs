@@ -1,10 +1,11 @@
+using Pdp.Server.Auditing;
 using Pdp.Audit;
 using Pdp.Review.Events;
 using Pdp.Review.Model;
 using Pdp.Review.Store;
 using Pdp.Server.Decisions;
 
-namespace Pdp.Server.Auditing;
+namespace Pdp.Server.Hosting;
 
 /// <summary>
 /// Rebuilds what the server remembers from the audit trail — the idempotency window always, and with the

@@ -1,10 +1,11 @@
+using Pdp.Server.Auditing;
 using Pdp.Audit;
 using Pdp.Server.Decisions;
 using Pdp.Server.Logging;
 using Pdp.Server.Policies;
 using Pdp.Review.Store;
 
-namespace Pdp.Server.Auditing;
+namespace Pdp.Server.Hosting;
 
 /// <summary>
 /// Opens the trail before anything can decide (repairing a torn last line from a crash, which the

@@ -13,7 +13,6 @@ using Pdp.Server.Configuration;
 using Pdp.Server.Console;
 using Pdp.Server.Decisions;
 using Pdp.Server.Errors;
-using Pdp.Server.Hosting;
 using Pdp.Server.Identity;
 using Pdp.Server.Mesh;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -21,7 +20,7 @@ using Pdp.Server.Metrics;
 using Prometheus;
 using Pdp.Server.Policies;
 
-namespace Pdp.Server;
+namespace Pdp.Server.Hosting;
 
 /// <summary>Builds the sidecar host: gRPC on one port, admin HTTP on another, both from <see cref="PdpOptions"/>.</summary>
 public static class PdpServer
@@ -56,6 +55,13 @@ public static class PdpServer
         builder.Services.AddSingleton<IAuditTrail>(sp => sp.GetRequiredService<AuditTrailHost>());
         builder.Services.AddSingleton<DecisionRecorder>();
         builder.Services.AddReviewPlane(settings);
+        if (settings.Review.Store == "postgres")
+        {
+            // Start order matters: the schema before the trail opens and the policies load; then the listeners.
+            builder.Services.AddHostedService<ReviewPlaneStartupService>();
+            builder.Services.AddHostedService<ReviewPlaneBackgroundService>();
+        }
+
         builder.Services.AddSingleton<Pdp.Server.Reviewers.ReviewerAuthentication>();
         builder.Services.AddSingleton<ReviewService>();
         builder.Services.AddSingleton<DecisionMaker>();
