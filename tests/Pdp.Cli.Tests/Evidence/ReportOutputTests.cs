@@ -87,6 +87,35 @@ public sealed partial class ReportOutputTests(EvidenceScenario scenario) : IClas
         Assert.Contains("changed after it was signed", edited.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Sign_DetachedJws_VerifiesWithAStandardJoseLibrary()
+    {
+        Assert.Equal(ExitCodes.Ok, Cli.Run(["token", "keygen", Path.Combine(_dir, "key")]).ExitCode);
+        var key = Path.Combine(_dir, "key", "reviewer-key.pem");
+        var json = Path.Combine(_dir, "signed.json");
+        Assert.Equal(ExitCodes.Ok, Cli.Run(["report", scenario.TrailPath, .. new ReportCommandTests(scenario).Period("all"), "--output", json, "--sign", key]).ExitCode);
+        var parts = File.ReadAllText(json + ".jws").Trim().Split('.');
+        using var ecdsa = System.Security.Cryptography.ECDsa.Create();
+        ecdsa.ImportFromPem(File.ReadAllText(key));
+        var publicKey = new Microsoft.IdentityModel.Tokens.ECDsaSecurityKey(System.Security.Cryptography.ECDsa.Create(ecdsa.ExportParameters(includePrivateParameters: false)));
+
+        // RFC 7515 Appendix F: a detached payload is verified by putting BASE64URL(payload) back between the dots.
+        var attached = $"{parts[0]}.{Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(File.ReadAllBytes(json))}.{parts[2]}";
+        var result = await new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().ValidateTokenAsync(attached, new Microsoft.IdentityModel.Tokens.TokenValidationParameters
+        {
+            IssuerSigningKey = publicKey,
+            ValidateIssuer = false,
+            ValidateAudience = false,
+            ValidateLifetime = false,
+            RequireExpirationTime = false,
+            ValidAlgorithms = ["ES256"],
+        }).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(3, parts.Length);
+        Assert.Empty(parts[1]);
+        Assert.True(result.IsValid, result.Exception?.ToString());
+    }
+
     /// <summary>What the HTML prints for a JSON value: ratios as percentages, missing values as a dash.</summary>
     private static string Shown(JsonNode? value, string pointer) => value switch
     {
