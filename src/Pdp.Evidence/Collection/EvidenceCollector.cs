@@ -70,7 +70,8 @@ public sealed class EvidenceCollector
                     AddReview(new ReviewNote(ReviewKind.Refused, refusal.DecisionId, refusal.At, refusal.Reviewer, false, false, refusal.Rule));
                     break;
                 case var _ when EvidenceRecordTypes.Escalation.Contains(type):
-                    AddReview(new ReviewNote(ReviewKind.Escalated, ReviewEventJson.DecisionIdOf(payload), time, string.Empty, false, false, string.Empty));
+                    var at = payload["escalated_at"] is JsonValue v && v.TryGetValue<string>(out var text) ? EventTime.Parse(text) : time;
+                    AddReview(new ReviewNote(ReviewKind.Escalated, ReviewEventJson.DecisionIdOf(payload), at, string.Empty, false, false, string.Empty));
                     break;
                 case var _ when ReviewEventJson.IsReviewEvent(type):
                     AddChange(ReviewEventJson.DecisionIdOf(payload), ReviewEventJson.Read(type, payload, 0));
@@ -108,21 +109,27 @@ public sealed class EvidenceCollector
 
     private void AddChange(string decisionId, ReviewChange? change)
     {
-        if (change is null || change.Kind == ReviewChangeKind.ApprovalUse)
+        // Only dispositions and expiries are outcomes: an approval's use by the request it approved is not, and other
+        // review changes are counted by record type above.
+        ReviewKind? kind = change?.Kind switch
         {
-            // An approval's use by the request it approved is not a review outcome.
+            ReviewChangeKind.Expiry => ReviewKind.Expired,
+            ReviewChangeKind.Disposition => change.Outcome switch
+            {
+                ReviewOutcome.Approved => ReviewKind.Approved,
+                ReviewOutcome.Rejected => ReviewKind.Rejected,
+                ReviewOutcome.Modified => ReviewKind.Modified,
+                ReviewOutcome.Reversed => ReviewKind.Reversed,
+                _ => ReviewKind.Expired,
+            },
+            _ => null,
+        };
+        if (change is null || kind is null)
+        {
             return;
         }
 
-        var kind = change.Kind == ReviewChangeKind.Expiry ? ReviewKind.Expired : change.Outcome switch
-        {
-            ReviewOutcome.Approved => ReviewKind.Approved,
-            ReviewOutcome.Rejected => ReviewKind.Rejected,
-            ReviewOutcome.Modified => ReviewKind.Modified,
-            ReviewOutcome.Reversed => ReviewKind.Reversed,
-            _ => ReviewKind.Expired,
-        };
-        AddReview(new ReviewNote(kind, decisionId, change.At, change.Reviewer, change.RubberStamp, change.Settles, string.Empty));
+        AddReview(new ReviewNote(kind.Value, decisionId, change.At, change.Reviewer, change.RubberStamp, change.Settles, string.Empty));
     }
 
     private void AddReview(ReviewNote note)

@@ -4,7 +4,8 @@ namespace Pdp.Evidence.Collection;
 
 /// <summary>
 /// Which trail record types the report reads, and what each counts as. Escalations are counted from the record type
-/// alone (its <c>decision_id</c> and the record's time), so a new escalation record needs only its type listed here.
+/// alone (its <c>decision_id</c>, and <c>escalated_at</c> or else the record's time), so a new escalation record needs
+/// only its type listed here.
 /// </summary>
 public static class EvidenceRecordTypes
 {

@@ -106,6 +106,41 @@ public sealed class ReportCommandTests(EvidenceScenario scenario) : IClassFixtur
         }
     }
 
+    [Theory]
+    [InlineData("escalation")]
+    [InlineData("review.escalated")]
+    public async Task Report_EscalationRecord_CountedAsEscalatedForItsDecisionsOwner(string type)
+    {
+        var copy = Directory.CreateTempSubdirectory("pdp-evidence-escalated-").FullName;
+        try
+        {
+            foreach (var file in Directory.GetFiles(Path.GetDirectoryName(scenario.TrailPath)!))
+            {
+                File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+            }
+
+            // The chain continued by the trail's own writer, as the server would append an escalation.
+            var trail = Path.Combine(copy, Path.GetFileName(scenario.TrailPath));
+            var pending = scenario.Log.Last(h => h.Kind == "require_human" && h.Domain == EvidencePolicies.Payments);
+            await using (var writer = await Pdp.Audit.AuditTrail.OpenAsync(new Pdp.Audit.AuditTrailOptions { Path = trail }).WaitAsync(TimeSpan.FromSeconds(30)))
+            {
+                await writer.AppendAsync(type, new JsonObject { ["decision_id"] = pending.DecisionId, ["escalated_at"] = Iso(scenario.End.AddSeconds(-0.5)), ["escalation_group"] = "leads" }).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+            }
+
+            var (result, report) = Report(trail, Period("all"));
+
+            Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
+            Assert.Equal(1, report["totals"]!["reviews"]!["escalated"]!.GetValue<int>());
+            var owners = report["owners"]!.AsArray();
+            Assert.Equal(1, owners.Single(o => o!["owner"]!.GetValue<string>() == pending.Domain.Owner)!["reviews"]!["escalated"]!.GetValue<int>());
+            Assert.Equal(0, owners.Single(o => o!["owner"]!.GetValue<string>() != pending.Domain.Owner)!["reviews"]!["escalated"]!.GetValue<int>());
+        }
+        finally
+        {
+            Directory.Delete(copy, recursive: true);
+        }
+    }
+
     /// <summary>Runs the report as JSON to a file and reads it back.</summary>
     internal static (CliResult Result, JsonObject Report) Report(string trail, string[] options)
     {
