@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text;
 using Pdp.Cli.FleetLog;
 using Pdp.Evidence.Collection;
@@ -34,7 +33,7 @@ internal static class ReportCommand
         var command = new Command("report", "The evidence report a control owner signs off: the chain verified first (result, record range, head hash at the top), then decisions, reviews, overrides, rubber stamps, four-eyes and refusals per control owner and framework reference. Exit 0 verified, 1 not verified (report still written, marked unverified), 2 bad options or input.")
         {
             trail, database, from, to, owner, framework, policy, format, output, sign,
-            VerifySignature(io),
+            ReportSignatureCommand.Create(io),
         };
         command.SetAction(parse => Run(io, new Request(
             parse.GetValue(trail),
@@ -60,8 +59,9 @@ internal static class ReportCommand
             return ExitCodes.Usage;
         }
 
-        var period = Period(request.From!, request.To!);
-        var filter = new EvidenceFilter(period.From, period.To, request.Owner, request.Framework, request.Policy);
+        EvidencePeriod.TryParse(request.From!, end: false, out var from);
+        EvidencePeriod.TryParse(request.To!, end: true, out var to);
+        var filter = new EvidenceFilter(from, to, request.Owner, request.Framework, request.Policy);
         var collector = new EvidenceCollector();
         var chain = request.Trail is { } path ? FromTrail(io, path, collector) : FromDatabase(io, request.Database ?? ReviewDatabase.FromEnvironment(), collector, filter.To);
         if (chain is null)
@@ -99,12 +99,12 @@ internal static class ReportCommand
             return "--from and --to are required: the period the report covers (e.g. --from 2026-10-01 --to 2026-12-31)";
         }
 
-        if (!TryTime(request.From, endOfDay: false, out var from))
+        if (!EvidencePeriod.TryParse(request.From, end: false, out var from))
         {
             return $"--from: '{request.From}' is not a date (2026-12-01) or an ISO 8601 time";
         }
 
-        if (!TryTime(request.To, endOfDay: true, out var to))
+        if (!EvidencePeriod.TryParse(request.To, end: true, out var to))
         {
             return $"--to: '{request.To}' is not a date (2026-12-31) or an ISO 8601 time";
         }
@@ -135,25 +135,6 @@ internal static class ReportCommand
         }
 
         return request.Sign is not null && !File.Exists(request.Sign) ? $"--sign: no key file '{request.Sign}'" : null;
-    }
-
-    private static (DateTimeOffset From, DateTimeOffset To) Period(string from, string to)
-    {
-        TryTime(from, endOfDay: false, out var start);
-        TryTime(to, endOfDay: true, out var end);
-        return (start, end);
-    }
-
-    /// <summary>A date (midnight UTC; with <paramref name="endOfDay"/>, the next midnight) or an ISO 8601 time (UTC unless it says otherwise).</summary>
-    private static bool TryTime(string text, bool endOfDay, out DateTimeOffset time)
-    {
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
-        {
-            time = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddDays(endOfDay ? 1 : 0);
-            return true;
-        }
-
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time) && text.Contains('T', StringComparison.Ordinal);
     }
 
     private static ChainState? FromTrail(CliIo io, string path, EvidenceCollector collector)
@@ -210,39 +191,6 @@ internal static class ReportCommand
             io.Fail($"cannot write the report: {e.Message}");
             return false;
         }
-    }
-
-    private static Command VerifySignature(CliIo io)
-    {
-        var json = new Argument<string>("JSON") { Description = "The report's JSON form, as written by pdp report --sign." };
-        var key = new Option<string>("--key") { Description = "The signer's key: a PEM public key (or the private key itself).", Required = true, HelpName = "PEM" };
-        var signature = new Option<string?>("--signature") { Description = "The detached JWS (default: JSON.jws).", HelpName = "FILE" };
-        var command = new Command("verify-signature", "Check that a report's JSON form is exactly what was signed. Exit 0 if it is, 1 if it was changed (or signed with another key), 2 if a file cannot be read.") { json, key, signature };
-        command.SetAction(parse =>
-        {
-            var path = parse.GetRequiredValue(json);
-            var jwsPath = parse.GetValue(signature) ?? path + ".jws";
-            string? problem;
-            try
-            {
-                problem = DetachedJws.Problem(File.ReadAllBytes(path), File.ReadAllText(jwsPath), File.ReadAllText(parse.GetRequiredValue(key)));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or System.Security.Cryptography.CryptographicException)
-            {
-                io.Fail($"cannot check the signature: {e.Message}");
-                return ExitCodes.Usage;
-            }
-
-            if (problem is not null)
-            {
-                io.Fail($"{path}: {problem}");
-                return ExitCodes.Failed;
-            }
-
-            io.Out.WriteLine($"ok: {path} is the report {jwsPath} signed");
-            return ExitCodes.Ok;
-        });
-        return command;
     }
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
