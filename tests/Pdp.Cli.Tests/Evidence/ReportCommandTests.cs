@@ -141,6 +141,59 @@ public sealed class ReportCommandTests(EvidenceScenario scenario) : IClassFixtur
         }
     }
 
+    [Fact]
+    public async Task Report_RetainedSuffix_VerifiedFromTheAnchoringCheckpointAndSaysSo()
+    {
+        var copy = Directory.CreateTempSubdirectory("pdp-evidence-retained-").FullName;
+        try
+        {
+            foreach (var file in Directory.GetFiles(Path.GetDirectoryName(scenario.TrailPath)!))
+            {
+                File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+            }
+
+            // The server again on the scenario's trail, now rotating small segments and removing the covered ones.
+            var trail = Path.Combine(copy, Path.GetFileName(scenario.TrailPath));
+            var reversed = scenario.Log.First(h => h.Kind == "allow" && !scenario.Log.Any(r => r.Kind == "reversed" && r.DecisionId == h.DecisionId));
+            await using (var server = await PdpProcess.StartAsync(scenario.PolicyDir, trail, "--Pdp:Audit:MaxFileBytes=4096", "--Pdp:Audit:Checkpoint:EveryRecords=1", "--Pdp:Audit:Retention:MaxBytes=8192"))
+            {
+                for (var i = 0; i < 12; i++)
+                {
+                    await server.Client.DecideAsync(new Pdp.Contracts.V1.DecideRequest
+                    {
+                        Agent = new Pdp.Contracts.V1.Agent { Id = EvidencePolicies.Agent },
+                        Action = new Pdp.Contracts.V1.Action { Type = "access.allow", Target = new Pdp.Contracts.V1.Target { Kind = "account", Id = $"later-{i}" } },
+                    }).ResponseAsync.WaitAsync(TimeSpan.FromSeconds(30));
+                }
+
+                // A disposition of a decision whose record retention has removed.
+                await server.Client.RecordDispositionAsync(new Pdp.Contracts.V1.RecordDispositionRequest { DecisionId = reversed.DecisionId, Reviewer = "tess", Outcome = Pdp.Contracts.V1.Outcome.Reversed, Justification = "undo" }).ResponseAsync.WaitAsync(TimeSpan.FromSeconds(30));
+                await server.StopAsync();
+            }
+
+            var verified = AuditVerifier.Verify(trail);
+            var (result, report) = Report(trail, ["--from", Iso(scenario.Start), "--to", Iso(DateTimeOffset.UtcNow.AddMinutes(1))]);
+
+            Assert.True(verified.Ok && verified.AnchoredByCheckpoint is not null, verified.ToString());
+            Assert.False(File.Exists(Path.Combine(copy, "audit.000001.jsonl")), "retention removed no segment");
+            Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
+            Assert.True(report["verified"]!.GetValue<bool>());
+            Assert.Equal(verified.FirstSeq, report["verification"]!["first_seq"]!.GetValue<long>());
+            Assert.True(verified.FirstSeq > 1);
+            Assert.Equal(verified.AnchoredByCheckpoint, report["verification"]!["anchored_by_checkpoint"]!.GetValue<long>());
+            Assert.Equal(verified.LastHash, report["chain_head"]!.GetValue<string>());
+            var kept = Directory.GetFiles(copy, "audit*.jsonl").Where(f => !Path.GetFileName(f).StartsWith("audit.state", StringComparison.Ordinal))
+                .SelectMany(File.ReadLines).Count(l => JsonNode.Parse(l)!["type"]!.GetValue<string>() == "decision");
+            var decisions = report["totals"]!["decisions"]!;
+            Assert.Equal(kept, decisions["allow"]!.GetValue<int>() + decisions["deny"]!.GetValue<int>() + decisions["require_human"]!.GetValue<int>());
+            Assert.Equal(1, report["unattributed_review_records"]!.GetValue<int>());
+        }
+        finally
+        {
+            Directory.Delete(copy, recursive: true);
+        }
+    }
+
     /// <summary>Runs the report as JSON to a file and reads it back.</summary>
     internal static (CliResult Result, JsonObject Report) Report(string trail, string[] options)
     {
