@@ -38,13 +38,27 @@ internal static class ReportTables
 
     /// <summary>The report's title: who it is for and the period.</summary>
     public static string Title(JsonObject report) =>
-        $"Evidence report — {Resolve(report, "/filters/owner")?.GetValue<string>() ?? "all control owners"}, {Readable(Resolve(report, "/from"))} to {Readable(Resolve(report, "/to"))}";
+        $"Evidence report — {Resolve(report, "/filters/owner")?.GetValue<string>() ?? "all control owners"}, {Period(Resolve(report, "/from"), Resolve(report, "/to"))}";
 
-    /// <summary>A period bound for the title: the date alone at midnight, else to the second (the tables give it exactly).</summary>
-    private static string Readable(JsonNode? time) =>
-        time is JsonValue v && DateTimeOffset.TryParse(v.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
-            ? t.ToString(t.TimeOfDay == TimeSpan.Zero ? "yyyy-MM-dd" : "yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture)
-            : "?";
+    /// <summary>The period for the title: whole days as "D1 to D2 inclusive", else both instants to the second (the tables give them exactly).</summary>
+    private static string Period(JsonNode? from, JsonNode? to)
+    {
+        if (!Instant(from, out var start) || !Instant(to, out var end))
+        {
+            return "?";
+        }
+
+        return start.TimeOfDay == TimeSpan.Zero && end.TimeOfDay == TimeSpan.Zero
+            ? $"{start:yyyy-MM-dd} to {end.AddDays(-1):yyyy-MM-dd} inclusive"
+            : $"{start:yyyy-MM-dd HH:mm:ss} to {end:yyyy-MM-dd HH:mm:ss} UTC";
+    }
+
+    private static bool Instant(JsonNode? time, out DateTimeOffset instant)
+    {
+        instant = default;
+        return time is JsonValue v && v.TryGetValue<string>(out var text)
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out instant);
+    }
 
     /// <summary>What verification found, first in every form: result, source, record range, chain head.</summary>
     public static IReadOnlyList<(string Label, Cell Value)> Verification(JsonObject report) =>

@@ -38,6 +38,9 @@ public sealed class ReportCommandTests(EvidenceScenario scenario) : IClassFixtur
         Assert.Equal(scenario.Log.Count(h => h.IsDecision), revision!["decisions"]!.GetValue<int>());
         Assert.Equal(0, report["unattributed_review_records"]!.GetValue<int>());
         Assert.Equal(0, report["unreadable_records"]!.GetValue<int>());
+
+        // Figures and names only: nothing of the requests themselves (the target every request named) is reported.
+        Assert.DoesNotContain("target-1", report.ToJsonString(), StringComparison.Ordinal);
     }
 
     public static TheoryData<string?, string?, string?, string> Filters() => new()
