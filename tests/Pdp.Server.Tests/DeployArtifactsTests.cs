@@ -10,7 +10,7 @@ using Xunit;
 namespace Pdp.Server.Tests;
 
 /// <summary>
-/// The deployment artifacts (Prometheus rules and config, the Grafana dashboard) and the README's metrics table,
+/// The deployment artifacts (Prometheus rules and config, the Grafana dashboard) and docs/metrics.md's metrics table,
 /// checked against the real promtool and the /metrics of a real server, so none of them can drift from the code.
 /// </summary>
 public sealed partial class DeployArtifactsTests
@@ -26,7 +26,7 @@ public sealed partial class DeployArtifactsTests
 
     private static string DashboardPath => Path.Combine(Root, "deploy", "grafana", "pdp-dashboard.json");
 
-    private static string ReadmePath => Path.Combine(Root, "README.md");
+    private static string ReadmePath => Path.Combine(Root, "docs", "metrics.md");
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -129,7 +129,7 @@ public sealed partial class DeployArtifactsTests
         var readme = await File.ReadAllTextAsync(ReadmePath, Ct).WaitAsync(PdpTestServer.Timeout, Ct);
         var start = readme.IndexOf("<!-- metrics:start -->", StringComparison.Ordinal);
         var end = readme.IndexOf("<!-- metrics:end -->", StringComparison.Ordinal);
-        Assert.True(start >= 0 && end > start, "README lacks the metrics markers");
+        Assert.True(start >= 0 && end > start, "docs/metrics.md lacks the metrics markers");
         var documented = ReadmeMetricRowRegex().Matches(readme[start..end])
             .ToDictionary(m => m.Groups["name"].Value, m => m.Groups["type"].Value, StringComparer.Ordinal);
         var exportedPdp = exported.Where(e => e.Key.StartsWith("pdp_", StringComparison.Ordinal))
@@ -137,7 +137,7 @@ public sealed partial class DeployArtifactsTests
 
         Assert.Empty(documented.Keys.Except(exportedPdp.Keys).Order(StringComparer.Ordinal));
         Assert.Empty(exportedPdp.Keys.Except(documented.Keys).Order(StringComparer.Ordinal));
-        Assert.Empty(documented.Where(d => exportedPdp[d.Key] != d.Value).Select(d => $"{d.Key}: README says {d.Value}, /metrics says {exportedPdp[d.Key]}"));
+        Assert.Empty(documented.Where(d => exportedPdp[d.Key] != d.Value).Select(d => $"{d.Key}: docs/metrics.md says {d.Value}, /metrics says {exportedPdp[d.Key]}"));
     }
 
     [Fact]

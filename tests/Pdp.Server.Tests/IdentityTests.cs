@@ -6,6 +6,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Pdp.Contracts.V1;
 using Xunit;
+using Pdp.Server.Spiffe;
 
 namespace Pdp.Server.Tests;
 

@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Grpc.Core;
 using Xunit;
+using Pdp.Server.Spiffe;
 
 namespace Pdp.Server.Tests;
 

@@ -1,3 +1,4 @@
+using Pdp.Server.Lifecycle;
 using Microsoft.Extensions.Options;
 using Pdp.Server.Configuration;
 using Pdp.Server.Policies;
@@ -14,7 +15,7 @@ public static class AdminEndpoints
 
         // Ready only with a policy revision loaded (before that every decision would be refused), and no
         // longer once a graceful stop has begun (so traffic moves elsewhere before the listeners close).
-        endpoints.MapGet("/readyz", (PolicyStore store, Hosting.ShutdownCoordinator shutdown) => (store.Current, shutdown.Draining) switch
+        endpoints.MapGet("/readyz", (PolicyStore store, ShutdownCoordinator shutdown) => (store.Current, shutdown.Draining) switch
         {
             (_, true) => Results.Text("not ready: draining for shutdown\n", statusCode: StatusCodes.Status503ServiceUnavailable),
             ({ } current, _) => Results.Text($"ready {current.PolicySet.Revision}\n"),

@@ -8,7 +8,7 @@ namespace Pdp.Server.Auditing;
 
 /// <summary>
 /// The server's handle on the trail. The file is opened (and a torn tail repaired) at start-up by
-/// <see cref="TrailStartupService"/>; appends before that fail instead of being dropped.
+/// <c>Hosting/TrailStartupService</c>; appends before that fail instead of being dropped.
 /// </summary>
 public sealed class AuditTrailHost(IOptions<PdpOptions> options, TimeProvider time) : IAuditTrail, IAsyncDisposable
 {

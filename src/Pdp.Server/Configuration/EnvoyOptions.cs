@@ -1,5 +1,6 @@
 using System.Globalization;
 using Pdp.Policies.Model;
+using Pdp.Server.Spiffe;
 
 namespace Pdp.Server.Configuration;
 
@@ -98,7 +99,7 @@ public sealed class EnvoyOptions
         foreach (var caller in Callers)
         {
             var id = caller.EndsWith("/*", StringComparison.Ordinal) ? caller[..^2] : caller;
-            if (!Identity.SpiffeId.TryParse(id, out _, out var error))
+            if (!SpiffeId.TryParse(id, out _, out var error))
             {
                 yield return $"Callers: '{caller}' {error}.";
             }
@@ -119,12 +120,16 @@ public sealed class EnvoyRouteOptions
 {
     public const string TargetCapture = "{target}";
 
+    /// <summary>The HTTP method the route matches, or <c>*</c> for any. Default <c>*</c>.</summary>
     public string Method { get; set; } = "*";
 
+    /// <summary>The path pattern: <c>*</c> matches one segment, <c>{target}</c> one segment that becomes <c>action.target.id</c>.</summary>
     public string Path { get; set; } = string.Empty;
 
+    /// <summary>The action type a matching request asks for.</summary>
     public string Action { get; set; } = string.Empty;
 
+    /// <summary>The optional <c>action.target.kind</c> of a matching request.</summary>
     public string TargetKind { get; set; } = string.Empty;
 
     public IEnumerable<string> Validate()

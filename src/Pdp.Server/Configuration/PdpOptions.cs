@@ -65,7 +65,7 @@ public sealed class PdpOptions
 
     public OverloadOptions Overload { get; set; } = new();
 
-    public Hosting.ShutdownOptions Shutdown { get; set; } = new();
+    public ShutdownOptions Shutdown { get; set; } = new();
 
     public SandboxOptions Sandbox { get; set; } = new();
 
@@ -130,8 +130,10 @@ public sealed class ReviewOptions
 /// </summary>
 public sealed class OidcOptions
 {
+    /// <summary>The identity provider's issuer (<c>iss</c>) a reviewer token must carry. Setting it turns verified reviewers on.</summary>
     public string Issuer { get; set; } = string.Empty;
 
+    /// <summary>The audience (<c>aud</c>) a reviewer token must be issued for.</summary>
     public string Audience { get; set; } = string.Empty;
 
     /// <summary>A JWKS file, re-read when it changes.</summary>
@@ -140,6 +142,7 @@ public sealed class OidcOptions
     /// <summary>A JWKS URL (HTTPS, or HTTP on loopback only), fetched and cached.</summary>
     public string JwksUrl { get; set; } = string.Empty;
 
+    /// <summary>How often a JWKS URL is fetched again (an unknown key id fetches sooner, at most every 30 s). Default 300 s.</summary>
     public int JwksRefreshSeconds { get; set; } = 300;
 
     /// <summary>The claim naming the reviewer. Default <c>email</c>.</summary>

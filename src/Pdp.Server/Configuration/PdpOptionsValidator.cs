@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Pdp.Audit;
 using Pdp.Evaluation;
 using Pdp.Evaluation.Results;
+using Pdp.Server.Spiffe;
 
 namespace Pdp.Server.Configuration;
 
@@ -85,7 +86,7 @@ public sealed class PdpOptionsValidator : IValidateOptions<PdpOptions>
         foreach (var recorder in options.Review.Recorders)
         {
             var id = recorder.EndsWith("/*", StringComparison.Ordinal) ? recorder[..^2] : recorder;
-            if (!Identity.SpiffeId.TryParse(id, out _, out var error))
+            if (!SpiffeId.TryParse(id, out _, out var error))
             {
                 failures.Add($"Pdp:Review:Recorders: '{recorder}' {error}.");
             }

@@ -7,6 +7,7 @@ namespace Pdp.Server.Configuration;
 /// </summary>
 public sealed class TlsOptions
 {
+    /// <summary>Serve gRPC over mTLS on <see cref="Port"/>. Default false.</summary>
     public bool Enabled { get; set; }
 
     /// <summary>Port of the mTLS gRPC listener. Default 50052.</summary>

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Pdp.Audit;
 using Pdp.Review.Rules;
 using Pdp.Review.Store;
+using Pdp.Server.Spiffe;
 
 namespace Pdp.Server.Errors;
 
@@ -26,7 +27,7 @@ public static class RpcErrorMapping
             RefusalKind.PermissionDenied => StatusCode.PermissionDenied,
             _ => StatusCode.FailedPrecondition,
         }, e.Message),
-        Identity.SvidRejectedException e => new Status(StatusCode.Unauthenticated, e.Message),
+        SvidRejectedException e => new Status(StatusCode.Unauthenticated, e.Message),
         ReviewStoreUnavailableException e => new Status(StatusCode.Unavailable, e.Message),
         Pdp.Reviewers.ReviewerTokenException e => new Status(StatusCode.Unauthenticated, e.Message),
         AuditWriteException => new Status(StatusCode.Unavailable, "the audit trail cannot be written; nothing was decided or recorded (failing closed)"),

@@ -14,6 +14,7 @@ using Pdp.Server.Console;
 using Pdp.Server.Decisions;
 using Pdp.Server.Errors;
 using Pdp.Server.Identity;
+using Pdp.Server.Lifecycle;
 using Pdp.Server.Mesh;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Pdp.Server.Metrics;

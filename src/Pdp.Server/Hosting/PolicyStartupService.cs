@@ -1,3 +1,4 @@
+using Pdp.Server.Lifecycle;
 using Pdp.Server.Policies;
 using Grpc.Health.V1;
 using Grpc.HealthCheck;
@@ -11,22 +12,21 @@ namespace Pdp.Server.Hosting;
 /// </summary>
 public sealed class PolicyStartupService(PolicyStore store, HealthServiceImpl health) : IHostedService
 {
-    public const string DecisionServiceName = "pdp.v1.DecisionService";
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.NotServing);
-        health.SetStatus(DecisionServiceName, HealthCheckResponse.Types.ServingStatus.NotServing);
+        health.SetStatus(HealthNames.DecisionService, HealthCheckResponse.Types.ServingStatus.NotServing);
         store.Reload();
         health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.Serving);
-        health.SetStatus(DecisionServiceName, HealthCheckResponse.Types.ServingStatus.Serving);
+        health.SetStatus(HealthNames.DecisionService, HealthCheckResponse.Types.ServingStatus.Serving);
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
         health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.NotServing);
-        health.SetStatus(DecisionServiceName, HealthCheckResponse.Types.ServingStatus.NotServing);
+        health.SetStatus(HealthNames.DecisionService, HealthCheckResponse.Types.ServingStatus.NotServing);
         return Task.CompletedTask;
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Pdp.Server.Spiffe;
 
 namespace Pdp.Server.Identity;
 

@@ -3,6 +3,7 @@ using Grpc.Core.Interceptors;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Pdp.Server.Metrics;
+using Pdp.Server.Spiffe;
 
 namespace Pdp.Server.Identity;
 
@@ -80,7 +81,7 @@ public sealed class CallerIdentityInterceptor(SvidSource? svids, PdpMetrics metr
 
             try
             {
-                var id = SvidValidator.Validate(http.Connection.ClientCertificate, svids, now);
+                var id = SvidValidator.Validate(http.Connection.ClientCertificate, svids.Bundles, now);
                 return new CallerIdentity("mtls", true, id, null, address);
             }
             catch (SvidRejectedException e)

@@ -3,6 +3,7 @@ using Pdp.Evaluation.Results;
 using Pdp.Review.Model;
 using Pdp.Review.Store;
 using Prometheus;
+using Pdp.Server.Spiffe;
 
 namespace Pdp.Server.Metrics;
 
@@ -65,7 +66,7 @@ public sealed class PdpMetrics
         BackgroundVerificationResult = factory.CreateGauge("pdp_audit_background_verification_result", "The background verification after start: 0 not run or running, 1 the trail verified, -1 it did not (the log says where).");
         OverloadRejections = factory.CreateCounter("pdp_overload_rejections_total", "Decisions refused with RESOURCE_EXHAUSTED by admission control.");
         AuthenticationFailures = factory.CreateCounter("pdp_authentication_failures_total", "mTLS calls refused because the client certificate is not an acceptable SVID, by reason.", ["reason"]);
-        foreach (var reason in Enum.GetNames<Identity.SvidRejection>())
+        foreach (var reason in Enum.GetNames<SvidRejection>())
         {
             AuthenticationFailures.WithLabels(SnakeCase(reason));
         }

@@ -48,6 +48,33 @@ public sealed partial class FolderDependencyTests
         Assert.Equal(expected, string.Join(";", graph.Cycles().Select(c => string.Join(",", c)).Order(StringComparer.Ordinal)));
     }
 
+    [Theory]
+    [InlineData("using Pdp.Server.B;\nnamespace Pdp.Server.A;\nclass X { }", true)]
+    [InlineData("namespace Pdp.Server.A;\nclass X { Pdp.Server.B.Thing t; }", true)]
+    [InlineData("namespace Pdp.Server.A;\nclass X { B.Thing t; }", true)]
+    [InlineData("namespace Pdp.Server.A;\n/// <see cref=\"B.Thing\"/>\nclass X { }", true)]
+    [InlineData("namespace Pdp.Server.A;\nclass X { bool f = B.Contains(1); }", false)]
+    [InlineData("namespace Pdp.Server.A;\nclass X { }", false)]
+    public void Read_ReferenceFromAToB_MakesAnEdgeOnlyForATypeOfB(string source, bool edge)
+    {
+        var project = Directory.CreateTempSubdirectory("pdp-folders-");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(project.FullName, "A"));
+            Directory.CreateDirectory(Path.Combine(project.FullName, "B"));
+            File.WriteAllText(Path.Combine(project.FullName, "A", "X.cs"), source);
+            File.WriteAllText(Path.Combine(project.FullName, "B", "Thing.cs"), "namespace Pdp.Server.B;\npublic sealed class Thing { }");
+
+            var graph = FolderGraph.Read(project.FullName);
+
+            Assert.Equal(edge, graph.Edges["A"].Contains("B"));
+        }
+        finally
+        {
+            project.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public void ServerFiles_Namespace_IsProjectAndFolder()
     {

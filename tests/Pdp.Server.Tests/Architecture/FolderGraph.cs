@@ -3,8 +3,9 @@ using System.Text.RegularExpressions;
 namespace Pdp.Server.Tests.Architecture;
 
 /// <summary>
-/// Which concern folders of <c>src/Pdp.Server</c> refer to which, read from the source: a <c>using Pdp.Server.X</c>
-/// or a qualified <c>Pdp.Server.X.</c> name (in code or a doc reference) makes the file's folder depend on X.
+/// Which concern folders of <c>src/Pdp.Server</c> refer to which, read from the source: a <c>using Pdp.Server.X</c>,
+/// a qualified <c>Pdp.Server.X.</c> name, or a name qualified from inside the project (<c>X.SomeType</c>, where X is a
+/// folder declaring SomeType), in code or a doc reference, makes the file's folder depend on X.
 /// </summary>
 public sealed partial class FolderGraph
 {
@@ -18,7 +19,7 @@ public sealed partial class FolderGraph
 
     public static FolderGraph Read(string projectDir)
     {
-        var graph = new FolderGraph();
+        var files = new List<(string Folder, string Relative, string Text)>();
         foreach (var file in Directory.EnumerateFiles(projectDir, "*.cs", SearchOption.AllDirectories))
         {
             var relative = Path.GetRelativePath(projectDir, file);
@@ -28,11 +29,29 @@ public sealed partial class FolderGraph
                 continue; // Program.cs at the root is the top: nothing depends on it.
             }
 
-            var folder = parts[0];
+            files.Add((parts[0], relative, File.ReadAllText(file)));
+        }
+
+        // The types each folder declares, so that "Identity.SpiffeId" counts and "Policies.Contains" (a member) does not.
+        var declared = files
+            .GroupBy(f => f.Folder, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.SelectMany(f => Declaration().Matches(f.Text).Select(m => m.Groups[1].Value)).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
+        var graph = new FolderGraph();
+        foreach (var (folder, relative, text) in files)
+        {
             graph.AddNode(folder);
-            foreach (Match match in Reference().Matches(File.ReadAllText(file)))
+            foreach (Match match in Reference().Matches(text))
             {
                 graph.Add(folder, match.Groups[1].Value, relative);
+            }
+
+            foreach (Match match in RelativeReference().Matches(text))
+            {
+                var (target, type) = (match.Groups[1].Value, match.Groups[2].Value);
+                if (declared.TryGetValue(target, out var types) && types.Contains(type))
+                {
+                    graph.Add(folder, target, relative);
+                }
             }
         }
 
@@ -118,4 +137,10 @@ public sealed partial class FolderGraph
 
     [GeneratedRegex(@"\bPdp\.Server\.([A-Z][A-Za-z0-9]*)\b")]
     private static partial Regex Reference();
+
+    [GeneratedRegex(@"(?<![\w.])([A-Z][A-Za-z0-9]*)\.([A-Z][A-Za-z0-9]*)\b")]
+    private static partial Regex RelativeReference();
+
+    [GeneratedRegex(@"\b(?:class|record|interface|enum|struct)\s+([A-Z][A-Za-z0-9]*)")]
+    private static partial Regex Declaration();
 }

@@ -1,4 +1,4 @@
-namespace Pdp.Server.Hosting;
+namespace Pdp.Server.Configuration;
 
 /// <summary>Graceful stop (<c>Pdp:Shutdown</c>).</summary>
 public sealed class ShutdownOptions

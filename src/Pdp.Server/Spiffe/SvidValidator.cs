@@ -2,7 +2,7 @@ using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Pdp.Server.Identity;
+namespace Pdp.Server.Spiffe;
 
 /// <summary>Why a client certificate was not accepted as an X.509 SVID. Bounded, so it can label a metric.</summary>
 public enum SvidRejection
@@ -43,9 +43,9 @@ public static class SvidValidator
     private const string ClientAuthOid = "1.3.6.1.5.5.7.3.2";
     private const X509KeyUsageFlags SigningUsages = X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign;
 
-    public static SpiffeId Validate(X509Certificate2? certificate, SvidSource svids, DateTimeOffset now)
+    public static SpiffeId Validate(X509Certificate2? certificate, IReadOnlyDictionary<string, X509Certificate2Collection> bundles, DateTimeOffset now)
     {
-        ArgumentNullException.ThrowIfNull(svids);
+        ArgumentNullException.ThrowIfNull(bundles);
         if (certificate is null)
         {
             throw new SvidRejectedException(SvidRejection.NoCertificate, "a client certificate (X.509 SVID) is required");
@@ -69,7 +69,7 @@ public static class SvidValidator
 
         CheckLeafUsage(certificate);
 
-        if (!svids.Bundles.TryGetValue(id.TrustDomain, out var anchors))
+        if (!bundles.TryGetValue(id.TrustDomain, out var anchors))
         {
             throw new SvidRejectedException(SvidRejection.UnknownTrustDomain, $"trust domain {id.TrustDomain} is not configured");
         }

@@ -1,4 +1,4 @@
-namespace Pdp.Server.Identity;
+namespace Pdp.Server.Spiffe;
 
 /// <summary>
 /// A SPIFFE ID (<c>spiffe://trust-domain/path</c>) parsed by the rules of the SPIFFE ID specification:

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using Pdp.Server.Configuration;
 using Pdp.Server.Logging;
 
-namespace Pdp.Server.Hosting;
+namespace Pdp.Server.Lifecycle;
 
 /// <summary>
 /// The order of a graceful stop: readiness and gRPC health turn false first; after the drain delay the
@@ -30,7 +30,7 @@ public sealed class ShutdownCoordinator(IHostApplicationLifetime lifetime, Healt
     {
         _draining = true;
         health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.NotServing);
-        health.SetStatus(PolicyStartupService.DecisionServiceName, HealthCheckResponse.Types.ServingStatus.NotServing);
+        health.SetStatus(HealthNames.DecisionService, HealthCheckResponse.Types.ServingStatus.NotServing);
         var delay = TimeSpan.FromSeconds(options.Value.Shutdown.DrainDelaySeconds);
         ServerLog.Draining(logger, delay.TotalSeconds);
 
