@@ -76,14 +76,9 @@ public sealed class ReportCommandTests(EvidenceScenario scenario) : IClassFixtur
     [Fact]
     public void Report_TamperedTrail_UnverifiedReportWrittenAndExitsOne()
     {
-        var copy = Directory.CreateTempSubdirectory("pdp-evidence-tampered-").FullName;
+        var copy = CopyTrail("tampered");
         try
         {
-            foreach (var file in Directory.GetFiles(Path.GetDirectoryName(scenario.TrailPath)!))
-            {
-                File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
-            }
-
             var trail = Path.Combine(copy, Path.GetFileName(scenario.TrailPath));
             var lines = File.ReadAllLines(trail);
             var index = Array.FindIndex(lines, l => l.Contains("\"type\":\"disposition\"", StringComparison.Ordinal) && l.Contains("\"reviewer\":\"tess\"", StringComparison.Ordinal));
@@ -114,14 +109,9 @@ public sealed class ReportCommandTests(EvidenceScenario scenario) : IClassFixtur
     [InlineData("review.escalated")]
     public async Task Report_EscalationRecord_CountedAsEscalatedForItsDecisionsOwner(string type)
     {
-        var copy = Directory.CreateTempSubdirectory("pdp-evidence-escalated-").FullName;
+        var copy = CopyTrail("escalated");
         try
         {
-            foreach (var file in Directory.GetFiles(Path.GetDirectoryName(scenario.TrailPath)!))
-            {
-                File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
-            }
-
             // The chain continued by the trail's own writer, as the server would append an escalation.
             var trail = Path.Combine(copy, Path.GetFileName(scenario.TrailPath));
             var pending = scenario.Log.Last(h => h.Kind == "require_human" && h.Domain == EvidencePolicies.Payments);
@@ -147,14 +137,9 @@ public sealed class ReportCommandTests(EvidenceScenario scenario) : IClassFixtur
     [Fact]
     public async Task Report_RetainedSuffix_VerifiedFromTheAnchoringCheckpointAndSaysSo()
     {
-        var copy = Directory.CreateTempSubdirectory("pdp-evidence-retained-").FullName;
+        var copy = CopyTrail("retained");
         try
         {
-            foreach (var file in Directory.GetFiles(Path.GetDirectoryName(scenario.TrailPath)!))
-            {
-                File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
-            }
-
             // The server again on the scenario's trail, now rotating small segments and removing the covered ones.
             var trail = Path.Combine(copy, Path.GetFileName(scenario.TrailPath));
             var reversed = scenario.Log.First(h => h.Kind == "allow" && !scenario.Log.Any(r => r.Kind == "reversed" && r.DecisionId == h.DecisionId));
@@ -195,6 +180,18 @@ public sealed class ReportCommandTests(EvidenceScenario scenario) : IClassFixtur
         {
             Directory.Delete(copy, recursive: true);
         }
+    }
+
+    /// <summary>A copy of the scenario's trail directory (segments, checkpoint, state) to change.</summary>
+    private string CopyTrail(string what)
+    {
+        var copy = Directory.CreateTempSubdirectory($"pdp-evidence-{what}-").FullName;
+        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(scenario.TrailPath)!))
+        {
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        }
+
+        return copy;
     }
 
     /// <summary>Runs the report as JSON to a file and reads it back.</summary>
