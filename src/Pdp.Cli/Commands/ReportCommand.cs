@@ -166,6 +166,21 @@ internal static class ReportCommand
     /// <summary>Writes the report, and with <c>--sign</c> its JSON form and the detached signature over that form's bytes.</summary>
     private static bool Write(CliIo io, Request request, byte[] rendered, byte[] json)
     {
+        string? signature = null;
+        if (request.Sign is { } key)
+        {
+            // Signed first, so a key that cannot sign leaves no report behind that looks signed.
+            try
+            {
+                signature = DetachedJws.Sign(json, File.ReadAllText(key));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or System.Security.Cryptography.CryptographicException)
+            {
+                io.Fail($"--sign: cannot sign with '{key}': {e.Message}");
+                return false;
+            }
+        }
+
         try
         {
             if (request.Output is not { } output)
@@ -175,18 +190,18 @@ internal static class ReportCommand
             }
 
             File.WriteAllBytes(output, rendered);
-            if (request.Sign is not { } key)
+            if (signature is null)
             {
                 return true;
             }
 
             var jsonPath = request.Format == "json" ? output : Path.ChangeExtension(output, ".json");
             File.WriteAllBytes(jsonPath, json);
-            File.WriteAllText(jsonPath + ".jws", DetachedJws.Sign(json, File.ReadAllText(key)) + "\n");
+            File.WriteAllText(jsonPath + ".jws", signature + "\n");
             io.Out.WriteLine($"signed: {jsonPath} ({jsonPath}.jws)");
             return true;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or System.Security.Cryptography.CryptographicException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             io.Fail($"cannot write the report: {e.Message}");
             return false;

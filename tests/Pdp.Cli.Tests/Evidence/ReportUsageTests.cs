@@ -22,6 +22,28 @@ public sealed class ReportUsageTests
         { ["report", "verify-signature", "/nonexistent/report.json", "--key", "/nonexistent/key.pem"], "cannot check the signature" },
     };
 
+    [Fact]
+    public void Report_SignWithAKeyThatIsNotOne_ExitTwoAndNoReportWritten()
+    {
+        var dir = Directory.CreateTempSubdirectory("pdp-report-badkey-").FullName;
+        try
+        {
+            var (key, trail, output) = (Path.Combine(dir, "key.pem"), Path.Combine(dir, "audit.jsonl"), Path.Combine(dir, "report.json"));
+            File.WriteAllText(key, "not a key");
+            Assert.Equal(ExitCodes.Ok, Cli.Run(["audit", "generate", trail, "--records", "20"]).ExitCode);
+
+            var result = Cli.Run(["report", trail, "--from", "2000-01-01", "--to", "2100-01-01", "--output", output, "--sign", key]);
+
+            Assert.Equal(ExitCodes.Usage, result.ExitCode);
+            Assert.Contains("--sign: cannot sign with", result.Error, StringComparison.Ordinal);
+            Assert.False(File.Exists(output));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(BadOptions))]
     public void Report_BadOptions_ExitTwoNamingTheProblem(string[] args, string says)
