@@ -25,7 +25,7 @@ public static class PdpCli
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         var io = new CliIo(stdin, stdout, stderr);
-        var root = new RootCommand("pdp: check, evaluate and test a Pdp policy directory (policies/*.js, data/*.json, *.test.json), replay a recorded audit trail against it, and verify a trail.")
+        var root = new RootCommand("pdp: check, evaluate and test a Pdp policy directory (policies/*.js, data/*.json, *.test.json), replay a recorded audit trail against it, verify a trail, and report on it for sign-off.")
         {
             CheckCommand.Create(io),
             EvalCommand.Create(io),
@@ -33,6 +33,7 @@ public static class PdpCli
             ReplayCommand.Create(io),
             AuditCommand.Create(io),
             TokenCommand.Create(io),
+            ReportCommand.Create(io),
         };
 
         // Help shows "pdp" whatever process hosts the tool (dotnet run, a test runner).

@@ -1,48 +1,26 @@
 using Microsoft.Playwright;
+using Pdp.TestSupport;
 
 [assembly: AssemblyFixture(typeof(Pdp.Console.Tests.Chromium))]
 
 namespace Pdp.Console.Tests;
 
 /// <summary>
-/// One headless Debian chromium for the whole run, driven by Playwright. Never downloads a browser: a missing
-/// /usr/bin/chromium fails every browser test with a message saying how to install it (it does not skip them).
+/// One headless Debian chromium for the whole run (<see cref="HeadlessChromium"/>), with the console's browser contexts.
 /// </summary>
 public sealed class Chromium : IAsyncLifetime
 {
-    public const string ExecutablePath = "/usr/bin/chromium";
+    private HeadlessChromium? _chromium;
 
-    private static readonly string[] Flags =
-    [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ];
-
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
-
-    public IBrowser Browser => _browser ?? throw new InvalidOperationException("chromium did not start");
+    public IBrowser Browser => _chromium?.Browser ?? throw new InvalidOperationException("chromium did not start");
 
     /// <summary>Where the run's screenshots go: the test output directory.</summary>
     public static string ScreenshotDir => Path.Combine(AppContext.BaseDirectory, "screenshots");
 
     public async ValueTask InitializeAsync()
     {
-        if (!File.Exists(ExecutablePath))
-        {
-            throw new InvalidOperationException($"{ExecutablePath} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does). The console's browser tests never download a browser.");
-        }
-
-        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
         Assertions.SetDefaultExpectTimeout(15_000);
-        _playwright = await Playwright.CreateAsync().WaitAsync(ConsoleServer.Timeout);
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ExecutablePath,
-            Headless = true,
-            Args = Flags,
-            Timeout = 30_000,
-        }).WaitAsync(ConsoleServer.Timeout);
+        _chromium = await HeadlessChromium.LaunchAsync();
     }
 
     /// <summary>A browser context signed in as <paramref name="token"/>'s reviewer the way a proxy would: the header on every request.</summary>
@@ -62,11 +40,9 @@ public sealed class Chromium : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        if (_browser is not null)
+        if (_chromium is not null)
         {
-            await _browser.CloseAsync().WaitAsync(ConsoleServer.Timeout);
+            await _chromium.DisposeAsync();
         }
-
-        _playwright?.Dispose();
     }
 }

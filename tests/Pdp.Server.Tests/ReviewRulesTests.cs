@@ -119,29 +119,30 @@ public abstract partial class ReviewRulesTests : IAsyncLifetime
 
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
         Assert.Contains("already settled", error.Status.Detail, StringComparison.Ordinal);
-        Assert.Contains(ReadTrail(), r => r.Type == "refusal" && r.Payload["decision_id"]!.GetValue<string>() == decision.DecisionId);
+        Assert.Contains(ReadTrail(), r => r.Type == "refusal" && r.Payload["decision_id"]!.GetValue<string>() == decision.DecisionId && r.Payload["rule"]!.GetValue<string>() == "already_settled");
     }
 
-    public static TheoryData<string, string, Outcome, string, StatusCode, string> Refusals() => new()
+    /// <summary>Each broken rule, with the rule the trail's refusal record names (empty: refused before the decision is looked up, so not recorded).</summary>
+    public static TheoryData<string, string, Outcome, string, StatusCode, string, string> Refusals() => new()
     {
-        { "review.human", "rita", Outcome.Expired, "", StatusCode.InvalidArgument, "outcome" },
-        { "review.human", "rita", Outcome.Unspecified, "", StatusCode.InvalidArgument, "outcome" },
-        { "review.human", "rita", Outcome.Rejected, "", StatusCode.InvalidArgument, "justification" },
-        { "review.human", "rita", Outcome.Modified, "changed", StatusCode.InvalidArgument, "parameters" },
-        { "review.human", "", Outcome.Approved, "", StatusCode.InvalidArgument, "reviewer" },
-        { "review.human", "oscar", Outcome.Approved, "", StatusCode.PermissionDenied, "not a member" },
-        { "review.human", "mallory", Outcome.Approved, "", StatusCode.PermissionDenied, "not a member" },
-        { "review.human", ReviewPolicies.Principal, Outcome.Approved, "", StatusCode.PermissionDenied, "acts for" },
-        { "review.human", ReviewPolicies.Agent, Outcome.Approved, "", StatusCode.PermissionDenied, "agent" },
-        { "review.human", "rita", Outcome.Reversed, "undo", StatusCode.FailedPrecondition, "only an allowed decision" },
-        { "review.allow", "rita", Outcome.Approved, "", StatusCode.FailedPrecondition, "needed no review" },
-        { "review.deny", "rita", Outcome.Approved, "", StatusCode.FailedPrecondition, "was deny" },
-        { "review.deny", "rita", Outcome.Reversed, "undo", StatusCode.FailedPrecondition, "was deny" },
+        { "review.human", "rita", Outcome.Expired, "", StatusCode.InvalidArgument, "outcome", "" },
+        { "review.human", "rita", Outcome.Unspecified, "", StatusCode.InvalidArgument, "outcome", "" },
+        { "review.human", "rita", Outcome.Rejected, "", StatusCode.InvalidArgument, "justification", "" },
+        { "review.human", "rita", Outcome.Modified, "changed", StatusCode.InvalidArgument, "parameters", "" },
+        { "review.human", "", Outcome.Approved, "", StatusCode.InvalidArgument, "reviewer", "" },
+        { "review.human", "oscar", Outcome.Approved, "", StatusCode.PermissionDenied, "not a member", "not_in_group" },
+        { "review.human", "mallory", Outcome.Approved, "", StatusCode.PermissionDenied, "not a member", "not_in_group" },
+        { "review.human", ReviewPolicies.Principal, Outcome.Approved, "", StatusCode.PermissionDenied, "acts for", "self_approval" },
+        { "review.human", ReviewPolicies.Agent, Outcome.Approved, "", StatusCode.PermissionDenied, "agent", "self_approval" },
+        { "review.human", "rita", Outcome.Reversed, "undo", StatusCode.FailedPrecondition, "only an allowed decision", "not_reviewable" },
+        { "review.allow", "rita", Outcome.Approved, "", StatusCode.FailedPrecondition, "needed no review", "not_reviewable" },
+        { "review.deny", "rita", Outcome.Approved, "", StatusCode.FailedPrecondition, "was deny", "not_reviewable" },
+        { "review.deny", "rita", Outcome.Reversed, "undo", StatusCode.FailedPrecondition, "was deny", "not_reviewable" },
     };
 
     [Theory]
     [MemberData(nameof(Refusals))]
-    public async Task RecordDisposition_RuleBroken_ClearStatusNamingTheRule(string actionType, string reviewer, Outcome outcome, string justification, StatusCode code, string says)
+    public async Task RecordDisposition_RuleBroken_ClearStatusNamingTheRule(string actionType, string reviewer, Outcome outcome, string justification, StatusCode code, string says, string rule)
     {
         var decision = await DecideAsync(actionType);
 
@@ -151,6 +152,18 @@ public abstract partial class ReviewRulesTests : IAsyncLifetime
         Assert.Contains(says, error.Status.Detail, StringComparison.Ordinal);
         var stored = await Client.GetDecisionAsync(new GetDecisionRequest { DecisionId = decision.DecisionId }).ResponseAsync.WaitAsync(PdpTestServer.Timeout);
         Assert.Empty(stored.Dispositions);
+        var recorded = ReadTrail().Where(r => r.Type == "refusal" && r.Payload["decision_id"]!.GetValue<string>() == decision.DecisionId).Select(r => r.Payload).ToList();
+        if (rule.Length == 0)
+        {
+            Assert.Empty(recorded);
+        }
+        else
+        {
+            var refusal = Assert.Single(recorded);
+            Assert.Equal(rule, refusal["rule"]!.GetValue<string>());
+            Assert.Equal(reviewer, refusal["reviewer"]!.GetValue<string>());
+            Assert.True(DateTimeOffset.UtcNow - DateTimeOffset.Parse(refusal["refused_at"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture) < PdpTestServer.Timeout);
+        }
     }
 
     [Theory]

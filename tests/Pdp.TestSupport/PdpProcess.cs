@@ -114,6 +114,16 @@ public sealed class PdpProcess : IAsyncDisposable
         await _process.WaitForExitAsync().WaitAsync(Timeout);
     }
 
+    /// <summary>SIGTERM, then waits for the graceful shutdown: the trail is closed, so a tool may read it as a whole.</summary>
+    public async Task StopAsync()
+    {
+        using (Process.Start("kill", ["-TERM", Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(Timeout);
+    }
+
     /// <summary>Waits for the process to end on its own and returns its exit code.</summary>
     public async Task<int> WaitForExitAsync()
     {

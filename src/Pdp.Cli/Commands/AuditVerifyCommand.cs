@@ -1,11 +1,8 @@
 using System.CommandLine;
-using System.Data;
-using Npgsql;
 using Pdp.Audit;
 using Pdp.Audit.Verification;
 using Pdp.Cli.FleetLog;
 using Pdp.Review.Postgres.Shipping;
-using Pdp.Review.Postgres.Store;
 
 namespace Pdp.Cli.Commands;
 
@@ -21,7 +18,7 @@ namespace Pdp.Cli.Commands;
 internal static class AuditVerifyCommand
 {
     /// <summary>Where the connection string is read from when <c>--database</c> is not given, so a password need not be on the command line.</summary>
-    public const string DatabaseVariable = "PDP_AUDIT_DATABASE";
+    public const string DatabaseVariable = ReviewDatabase.Variable;
 
     public static Command Create(CliIo io)
     {
@@ -44,12 +41,9 @@ internal static class AuditVerifyCommand
             file,
             database,
         };
-        command.SetAction(parse => Run(io, parse.GetRequiredValue(file), parse.GetValue(database) ?? FromEnvironment()));
+        command.SetAction(parse => Run(io, parse.GetRequiredValue(file), parse.GetValue(database) ?? ReviewDatabase.FromEnvironment()));
         return command;
     }
-
-    private static string? FromEnvironment() =>
-        Environment.GetEnvironmentVariable(DatabaseVariable) is { Length: > 0 } value && !string.IsNullOrWhiteSpace(value) ? value : null;
 
     private static int Run(CliIo io, string path, string? database)
     {
@@ -83,20 +77,12 @@ internal static class AuditVerifyCommand
 
     private static int RunWithDatabase(CliIo io, string path, string database)
     {
-        NpgsqlConnectionStringBuilder builder;
-        try
+        if (ReviewDatabase.Parse(io, database, "pdp audit verify") is not { } builder)
         {
-            builder = new NpgsqlConnectionStringBuilder(database);
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException)
-        {
-            // Not e.Message: it may quote part of the string.
-            io.Fail("the review database connection string (--database or " + DatabaseVariable + ") is not valid");
             return ExitCodes.Usage;
         }
 
-        builder.ApplicationName ??= "pdp audit verify";
-        var target = $"{builder.Host ?? "localhost"}:{builder.Port}/{builder.Database ?? builder.Username ?? "?"}";
+        var target = ReviewDatabase.Target(builder);
         if (string.IsNullOrWhiteSpace(path))
         {
             io.Fail("no audit trail file given");
@@ -121,34 +107,28 @@ internal static class AuditVerifyCommand
 
         try
         {
-            using var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
-            using var connection = dataSource.OpenConnection();
-            using var transaction = connection.BeginTransaction(IsolationLevel.RepeatableRead);
-            using (var readOnly = new NpgsqlCommand("SET TRANSACTION READ ONLY", connection, transaction))
+            return ReviewDatabase.InSnapshot(builder, (connection, transaction) =>
             {
-                readOnly.ExecuteNonQuery();
-            }
+                var chain = ReviewChainCheck.Run(connection, transaction);
+                using var shipped = ShippedTrailCheck.Open(connection, transaction, trailId);
+                var local = TrailCheck.Verify(path, io, shipped.Check);
+                if (shipped.DatabaseFailure is { } failure)
+                {
+                    throw failure;
+                }
 
-            var chain = ReviewChainCheck.Run(connection, transaction);
-            using var shipped = ShippedTrailCheck.Open(connection, transaction, trailId);
-            var local = TrailCheck.Verify(path, io, shipped.Check);
-            if (shipped.DatabaseFailure is { } failure)
-            {
-                throw failure;
-            }
+                if (local is null)
+                {
+                    return ExitCodes.Usage;
+                }
 
-            if (local is null)
-            {
-                return ExitCodes.Usage;
-            }
-
-            var ok = ReportLocal(io, path, local, shipped);
-            return ReportChain(io, chain) && ok ? ExitCodes.Ok : ExitCodes.Failed;
+                var ok = ReportLocal(io, path, local, shipped);
+                return ReportChain(io, chain) && ok ? ExitCodes.Ok : ExitCodes.Failed;
+            });
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException || StoreFailures.IsUnavailable(e))
+        catch (Exception e) when (ReviewDatabase.IsFailure(e))
         {
-            var hint = e is PostgresException { SqlState: PostgresErrorCodes.UndefinedTable } ? " (not a review database, or the server has not migrated it yet)" : string.Empty;
-            io.Fail($"cannot read the review database at {target}: {StoreFailures.Describe(e)}{hint}");
+            ReviewDatabase.Fail(io, target, e);
             return ExitCodes.Usage;
         }
     }

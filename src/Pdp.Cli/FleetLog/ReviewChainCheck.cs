@@ -29,7 +29,10 @@ internal static class ReviewChainCheck
     public const string HeadSource = "review_chain_head";
 
     /// <summary>Reads the head and then the rows inside <paramref name="transaction"/>, so both come from one snapshot.</summary>
-    public static ReviewChainResult Run(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    public static ReviewChainResult Run(NpgsqlConnection connection, NpgsqlTransaction transaction) => Run(connection, transaction, null);
+
+    /// <summary>As <see cref="Run(NpgsqlConnection, NpgsqlTransaction)"/>, handing each verified event to <paramref name="read"/> too (the evidence report).</summary>
+    public static ReviewChainResult Run(NpgsqlConnection connection, NpgsqlTransaction transaction, Func<AuditRecord, string?>? read)
     {
         long headSeq;
         string headHash;
@@ -58,7 +61,7 @@ internal static class ReviewChainCheck
             }
         }
 
-        var lines = AuditVerifier.VerifyLines(Lines(), Source, record => Columns(record, current));
+        var lines = AuditVerifier.VerifyLines(Lines(), Source, record => Columns(record, current) ?? read?.Invoke(record));
         return new ReviewChainResult(lines, headSeq, headHash, lines.Ok ? HeadProblem(lines, headSeq, headHash) : null);
     }
 

@@ -69,7 +69,7 @@ public static class DispositionRules
             case ReviewOutcome.Modified:
                 if (decision.MinApprovals > 1)
                 {
-                    throw new ReviewRefusedException(RefusalKind.FailedPrecondition, $"this decision needs {decision.MinApprovals} approvals; one reviewer cannot modify it: reject it and let the agent propose the changed action");
+                    throw new ReviewRefusedException(RefusalKind.FailedPrecondition, RefusalRule.FourEyesModify, $"this decision needs {decision.MinApprovals} approvals; one reviewer cannot modify it: reject it and let the agent propose the changed action");
                 }
 
                 var action = decision.RecordedInput["action"];
@@ -78,7 +78,7 @@ public static class DispositionRules
             default:
                 if (review.Dispositions.Any(d => d.Outcome == ReviewOutcome.Approved && string.Equals(d.Reviewer, command.Reviewer, StringComparison.OrdinalIgnoreCase)))
                 {
-                    throw new ReviewRefusedException(RefusalKind.FailedPrecondition, $"{command.Reviewer} has already approved this decision; {decision.MinApprovals} distinct reviewers are required");
+                    throw new ReviewRefusedException(RefusalKind.FailedPrecondition, RefusalRule.DuplicateApproval, $"{command.Reviewer} has already approved this decision; {decision.MinApprovals} distinct reviewers are required");
                 }
 
                 var settles = review.Approvals + 1 >= decision.MinApprovals;
@@ -90,19 +90,19 @@ public static class DispositionRules
     {
         if (decision.Verdict == DecisionVerdict.Deny)
         {
-            throw new ReviewRefusedException(RefusalKind.FailedPrecondition, "the decision was deny: there is nothing to approve, reject or reverse");
+            throw new ReviewRefusedException(RefusalKind.FailedPrecondition, RefusalRule.NotReviewable, "the decision was deny: there is nothing to approve, reject or reverse");
         }
 
         if (outcome == ReviewOutcome.Reversed)
         {
             if (decision.Verdict != DecisionVerdict.Allow)
             {
-                throw new ReviewRefusedException(RefusalKind.FailedPrecondition, "only an allowed decision can be reversed; a review is settled with APPROVED, REJECTED or MODIFIED");
+                throw new ReviewRefusedException(RefusalKind.FailedPrecondition, RefusalRule.NotReviewable, "only an allowed decision can be reversed; a review is settled with APPROVED, REJECTED or MODIFIED");
             }
 
             if (review.State != ReviewState.NotRequired)
             {
-                throw new ReviewRefusedException(RefusalKind.FailedPrecondition, "the decision has already been reversed");
+                throw new ReviewRefusedException(RefusalKind.FailedPrecondition, RefusalRule.AlreadySettled, "the decision has already been reversed");
             }
 
             return;
@@ -110,17 +110,17 @@ public static class DispositionRules
 
         if (decision.Verdict != DecisionVerdict.RequireHuman)
         {
-            throw new ReviewRefusedException(RefusalKind.FailedPrecondition, "the decision was allow and needed no review; record REVERSED to undo it");
+            throw new ReviewRefusedException(RefusalKind.FailedPrecondition, RefusalRule.NotReviewable, "the decision was allow and needed no review; record REVERSED to undo it");
         }
 
         if (review.State == ReviewState.Expired || (review.State == ReviewState.Pending && decision.ExpiresAt is { } expires && now >= expires))
         {
-            throw new ReviewRefusedException(RefusalKind.FailedPrecondition, $"the review expired at {decision.ExpiresAt:O}; an expired review is never an approval");
+            throw new ReviewRefusedException(RefusalKind.FailedPrecondition, RefusalRule.AfterExpiry, $"the review expired at {decision.ExpiresAt:O}; an expired review is never an approval");
         }
 
         if (review.State != ReviewState.Pending)
         {
-            throw new ReviewRefusedException(RefusalKind.FailedPrecondition, $"the review is already settled ({review.State.ToString().ToLowerInvariant()})");
+            throw new ReviewRefusedException(RefusalKind.FailedPrecondition, RefusalRule.AlreadySettled, $"the review is already settled ({review.State.ToString().ToLowerInvariant()})");
         }
     }
 
@@ -133,7 +133,7 @@ public static class DispositionRules
         var requester = decision.RequesterSpiffeId;
         if (caller.SpiffeId is { } spiffe && requester.Length > 0 && string.Equals(requester, spiffe, StringComparison.Ordinal))
         {
-            throw new ReviewRefusedException(RefusalKind.PermissionDenied, $"caller: {spiffe} requested this decision and cannot record its disposition");
+            throw new ReviewRefusedException(RefusalKind.PermissionDenied, RefusalRule.Recorder, $"caller: {spiffe} requested this decision and cannot record its disposition");
         }
 
         if (!recorders.MtlsRequired || caller.Console)
@@ -143,12 +143,12 @@ public static class DispositionRules
 
         if (caller.SpiffeId is null || !caller.Authenticated)
         {
-            throw new ReviewRefusedException(RefusalKind.PermissionDenied, "caller: with mTLS on, dispositions are recorded only over mTLS by a workload listed in Pdp:Review:Recorders");
+            throw new ReviewRefusedException(RefusalKind.PermissionDenied, RefusalRule.Recorder, "caller: with mTLS on, dispositions are recorded only over mTLS by a workload listed in Pdp:Review:Recorders");
         }
 
         if (!recorders.Allows(caller.SpiffeId))
         {
-            throw new ReviewRefusedException(RefusalKind.PermissionDenied, $"caller: {caller.SpiffeId} is not listed in Pdp:Review:Recorders");
+            throw new ReviewRefusedException(RefusalKind.PermissionDenied, RefusalRule.Recorder, $"caller: {caller.SpiffeId} is not listed in Pdp:Review:Recorders");
         }
     }
 
@@ -156,17 +156,17 @@ public static class DispositionRules
     {
         if (string.Equals(reviewer, decision.AgentId, StringComparison.OrdinalIgnoreCase))
         {
-            throw new ReviewRefusedException(RefusalKind.PermissionDenied, "reviewer: the agent that proposed the action cannot review it");
+            throw new ReviewRefusedException(RefusalKind.PermissionDenied, RefusalRule.SelfApproval, "reviewer: the agent that proposed the action cannot review it");
         }
 
         if (decision.OnBehalfOf.Length > 0 && string.Equals(reviewer, decision.OnBehalfOf, StringComparison.OrdinalIgnoreCase))
         {
-            throw new ReviewRefusedException(RefusalKind.PermissionDenied, "reviewer: the principal the agent acts for cannot review its own request");
+            throw new ReviewRefusedException(RefusalKind.PermissionDenied, RefusalRule.SelfApproval, "reviewer: the principal the agent acts for cannot review its own request");
         }
 
         if (groupMembers is null || !groupMembers.Contains(reviewer, StringComparer.OrdinalIgnoreCase))
         {
-            throw new ReviewRefusedException(RefusalKind.PermissionDenied, $"reviewer: {reviewer} is not a member of the approver group '{decision.ApproverGroup}'"
+            throw new ReviewRefusedException(RefusalKind.PermissionDenied, RefusalRule.NotInGroup, $"reviewer: {reviewer} is not a member of the approver group '{decision.ApproverGroup}'"
                 + (decision.EscalationGroup.Length > 0 ? $" (nor, once the review escalates, of '{decision.EscalationGroup}')" : string.Empty));
         }
     }

@@ -23,8 +23,8 @@ public sealed class DecisionRecorder(IAuditTrail trail, PdpMetrics metrics, IOpt
     public const string DecisionType = DecisionEventJson.Type;
     public const string DispositionType = ReviewEventJson.DispositionType;
     public const string ExpiryType = ReviewEventJson.ExpiryType;
-    public const string RefusalType = "refusal";
-    public const string PolicyLoadType = "policy_load";
+    public const string RefusalType = RefusalEventJson.Type;
+    public const string PolicyLoadType = PolicyLoadEventJson.Type;
 
     /// <summary>An approved decision's one use by the request it approved (Envoy retry); replayed on restart.</summary>
     public const string ApprovalUseType = ReviewEventJson.ApprovalUseType;
@@ -98,20 +98,9 @@ public sealed class DecisionRecorder(IAuditTrail trail, PdpMetrics metrics, IOpt
         return await AppendAsync(ReviewEventJson.TypeOf(change), ReviewEventJson.Write(decision.DecisionId, change), cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task RecordRefusalAsync(string decisionId, DispositionCommand command, ReviewRefusedException refusal, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(command);
-        ArgumentNullException.ThrowIfNull(refusal);
-        var payload = new JsonObject
-        {
-            ["decision_id"] = decisionId,
-            ["reviewer"] = command.Reviewer,
-            ["outcome"] = command.Outcome?.ToText() ?? "unspecified",
-            ["refused"] = refusal.Kind.ToString(),
-            ["reason"] = refusal.Message,
-        };
-        await AppendAsync(RefusalType, payload, cancellationToken).ConfigureAwait(false);
-    }
+    /// <summary>Records a disposition the review rules refused, naming the rule (<see cref="RefusalEventJson"/>).</summary>
+    public async Task RecordRefusalAsync(string decisionId, DispositionCommand command, ReviewRefusedException refusal, DateTimeOffset at, CancellationToken cancellationToken) =>
+        await AppendAsync(RefusalType, RefusalEventJson.Write(decisionId, command, refusal, at), cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// Records a request denied before (or instead of) a policy decision: <paramref name="kind"/> says why
@@ -136,19 +125,8 @@ public sealed class DecisionRecorder(IAuditTrail trail, PdpMetrics metrics, IOpt
     {
         ArgumentNullException.ThrowIfNull(evaluator);
         var set = evaluator.PolicySet;
-        var payload = new JsonObject
-        {
-            ["revision"] = set.Revision,
-            ["origin"] = origin,
-            ["loaded_at"] = Time(set.LoadedAt),
-            ["policies"] = new JsonArray([.. set.Policies.Select(p => (JsonNode)new JsonObject
-            {
-                ["id"] = p.Id,
-                ["owner"] = p.Metadata.Owner,
-                ["approver_group"] = p.Metadata.ApproverGroup,
-                ["file"] = p.File,
-            })]),
-        };
+        var load = new PolicyLoadEvent(set.Revision, origin, set.LoadedAt, [.. set.Policies.Select(p => new LoadedPolicy(p.Id, p.Metadata.Owner, p.Metadata.ApproverGroup, p.File, p.Metadata.Frameworks))]);
+        var payload = PolicyLoadEventJson.Write(load);
         await AppendAsync(PolicyLoadType, payload, cancellationToken).ConfigureAwait(false);
     }
 

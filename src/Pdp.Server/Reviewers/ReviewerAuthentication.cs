@@ -58,7 +58,7 @@ public sealed class ReviewerAuthentication : IDisposable
         var verified = await VerifyAsync(authorization, cancellationToken).ConfigureAwait(false);
         if (!string.IsNullOrEmpty(claimed) && !string.Equals(claimed, verified.Reviewer, StringComparison.OrdinalIgnoreCase))
         {
-            throw new ReviewRefusedException(RefusalKind.PermissionDenied, "reviewer: differs from the reviewer the bearer token proves; a disposition is recorded only for the verified reviewer");
+            throw new ReviewRefusedException(RefusalKind.PermissionDenied, RefusalRule.ReviewerMismatch, "reviewer: differs from the reviewer the bearer token proves; a disposition is recorded only for the verified reviewer");
         }
 
         return (verified.Reviewer, new ReviewerProof(verified.Issuer, verified.Subject, verified.Groups));

@@ -50,7 +50,7 @@ public sealed class ReviewService(IReviewStore store, DecisionRecorder recorder,
         }
         catch (ReviewRefusedException refusal)
         {
-            await recorder.RecordRefusalAsync(command.DecisionId, command, refusal, CancellationToken.None).ConfigureAwait(false);
+            await recorder.RecordRefusalAsync(command.DecisionId, command, refusal, time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
             throw;
         }
 
