@@ -64,7 +64,7 @@ public sealed class ConsoleServer : IAsyncDisposable
     public string Token(string reviewer) => _tokens.Mint(reviewer);
 
     /// <summary>A require-human decision by <see cref="Agent"/> for <see cref="Principal"/>; its id.</summary>
-    public async Task<string> RequireHumanAsync(string rationale = "Customer asked for a refund of a duplicate charge.", int approvals = 1, string ttl = "1h", string target = "acct-1001")
+    public async Task<string> RequireHumanAsync(string rationale = "Customer asked for a refund of a duplicate charge.", int approvals = 1, string ttl = "1h", string target = "acct-1001", string escalateTo = "")
     {
         var request = new DecideRequest
         {
@@ -84,6 +84,10 @@ public sealed class ConsoleServer : IAsyncDisposable
         request.Action.Parameters.Fields["card_number"] = Value.ForString("4111111111111111");
         request.Action.Parameters.Fields["approvals"] = Value.ForNumber(approvals);
         request.Action.Parameters.Fields["ttl"] = Value.ForString(ttl);
+        if (escalateTo.Length > 0)
+        {
+            request.Action.Parameters.Fields["escalate_to"] = Value.ForString(escalateTo);
+        }
         var answer = await Client.DecideAsync(request).ResponseAsync.WaitAsync(Timeout);
         Assert.Equal(Verdict.RequireHuman, answer.Verdict);
         return answer.DecisionId;
@@ -105,11 +109,13 @@ public sealed class ConsoleServer : IAsyncDisposable
             };
             export function decide(input, data) {
               const p = input.action.parameters;
-              return {
+              const result = {
                 verdict: "require_human", reason: "refunds above 100 EUR need a human",
                 review_ttl: typeof p.ttl === "string" ? p.ttl : "1h",
                 min_approvals: typeof p.approvals === "number" ? p.approvals : 1,
               };
+              if (typeof p.escalate_to === "string") { result.escalate_to = p.escalate_to; }
+              return result;
             }
             """);
         File.WriteAllText(Path.Combine(dir, "data", "groups.json"), """{ "reviewers": ["rita", "sam", "tess", "owner-1"], "others": ["oscar"] }""");

@@ -270,6 +270,31 @@ public class ConsoleTests(Chromium chromium) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Escalation_ReviewPendingPastItsPoint_PageSaysSoAndTheEscalationGroupApproves()
+    {
+        var id = await Server.RequireHumanAsync(target: "acct-escalating", ttl: "8s", escalateTo: "others");
+        var before = await PageAsync("oscar");
+        await before.GotoAsync($"/decisions/{id}");
+        await Expect(before.Locator("#escalation")).ToContainTextAsync("to others if still pending");
+
+        // Escalated at half its window (Pdp:Review:EscalateAt 0.5): wait for it on the record, then open it as the group.
+        var deadline = DateTime.UtcNow + ConsoleServer.Timeout;
+        while ((await Server.GetAsync(id)).EscalatedAt is null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the review was not escalated");
+            await Task.Delay(200);
+        }
+
+        var oscar = await PageAsync("oscar");
+        await oscar.GotoAsync($"/decisions/{id}");
+        await Expect(oscar.Locator("#escalation")).ToContainTextAsync("escalated to others at");
+        await oscar.Locator("#approve").ClickAsync();
+
+        await Expect(oscar.Locator("#state")).ToHaveTextAsync("Settled: approved");
+        Assert.Equal(ReviewStatus.Approved, (await Server.GetAsync(id)).ReviewStatus);
+    }
+
+    [Fact]
     public async Task Console_NoTokenOrOnlyAUserHeader_401AndNothingShown()
     {
         var id = await Server.RequireHumanAsync();

@@ -77,6 +77,14 @@ public static class DecisionPage
 
             html.Raw("</ul><dl>");
             html.Term("Policy", facts.PolicyId).Term("Control owner", facts.ControlOwner).Term("Approver group", facts.ApproverGroup);
+            if (facts.EscalationGroup.Length > 0)
+            {
+                // Once escalated, the escalation group may decide too: the page says so, with when.
+                html.Raw("<dt>Escalation</dt><dd id=\"escalation\">").Text(view.Review.EscalatedAt is { } escalated
+                    ? $"escalated to {facts.EscalationGroup} at {escalated:u}; that group may decide it too"
+                    : $"to {facts.EscalationGroup} if still pending part-way through its window").Raw("</dd>");
+            }
+
             html.Term("Framework references", state.Frameworks.Count == 0 ? null : string.Join(", ", state.Frameworks));
             html.Raw("<dt>Action digest</dt><dd><code id=\"digest\">").Text(facts.ActionDigest).Raw("</code></dd>");
             html.Raw("</dl></section>");
