@@ -94,7 +94,7 @@ public static class DecisionCombiner
             ttl = options.MaxReviewTtl;
         }
 
-        var escalation = first.EscalateTo ?? NonEmpty(set.Find(first.PolicyId)?.Metadata.EscalationGroup) ?? string.Empty;
+        var escalation = first.EscalateTo ?? NonEmpty(set.Find(first.PolicyId)?.Metadata.EscalationGroup) ?? options.DefaultEscalationGroup;
         return new Decision(verdict, reasons, owner, first.PolicyId, group, ttl, approvals, obligations, set.Revision, outcomes) { EscalationGroup = escalation };
     }
 
@@ -112,7 +112,10 @@ public static class DecisionCombiner
             review ? 1 : 0,
             PolicyOutcome.NoObligations,
             set.Revision,
-            outcomes);
+            outcomes)
+        {
+            EscalationGroup = review ? options.DefaultEscalationGroup : string.Empty,
+        };
     }
 
     private static string? NonEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;

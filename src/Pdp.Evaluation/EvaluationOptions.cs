@@ -15,6 +15,9 @@ public sealed class EvaluationOptions
     /// <summary>Approver group for require-human verdicts that name none. Default empty: such verdicts fail closed.</summary>
     public string DefaultApproverGroup { get; set; } = string.Empty;
 
+    /// <summary>Escalation group for require-human verdicts whose policy names none. Default empty: they do not escalate.</summary>
+    public string DefaultEscalationGroup { get; set; } = string.Empty;
+
     /// <summary>How long a review stays open when the policy does not say. Default 1 hour.</summary>
     public TimeSpan DefaultReviewTtl { get; set; } = TimeSpan.FromHours(1);
 

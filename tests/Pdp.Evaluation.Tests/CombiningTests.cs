@@ -85,13 +85,15 @@ public sealed class CombiningTests
     }
 
     [Theory]
-    [InlineData("", "", Verdict.RequireHuman, "")]
-    [InlineData("escalation_group: \"leads\",", "", Verdict.RequireHuman, "leads")]
-    [InlineData("escalation_group: \"leads\",", "escalate_to: \"ciso\",", Verdict.RequireHuman, "ciso")]
-    [InlineData("", "escalate_to: \"ciso\",", Verdict.RequireHuman, "ciso")]
-    [InlineData("", "escalate_to: \"\",", Verdict.Deny, "")]
-    [InlineData("", "escalate_to: 7,", Verdict.Deny, "")]
-    public void Evaluate_EscalationNamed_ResultOverridesMetadataAndInvalidFailsClosed(string metadata, string result, Verdict verdict, string escalation)
+    [InlineData("", "", "", Verdict.RequireHuman, "")]
+    [InlineData("", "", "duty-managers", Verdict.RequireHuman, "duty-managers")]
+    [InlineData("escalation_group: \"leads\",", "", "", Verdict.RequireHuman, "leads")]
+    [InlineData("escalation_group: \"leads\",", "", "duty-managers", Verdict.RequireHuman, "leads")]
+    [InlineData("escalation_group: \"leads\",", "escalate_to: \"ciso\",", "duty-managers", Verdict.RequireHuman, "ciso")]
+    [InlineData("", "escalate_to: \"ciso\",", "", Verdict.RequireHuman, "ciso")]
+    [InlineData("", "escalate_to: \"\",", "", Verdict.Deny, "")]
+    [InlineData("", "escalate_to: 7,", "duty-managers", Verdict.Deny, "")]
+    public void Evaluate_EscalationNamed_ResultOverMetadataOverDefaultAndInvalidFailsClosed(string metadata, string result, string configured, Verdict verdict, string escalation)
     {
         var source = $$"""
             export const policy = { id: "a", owner: "o", approver_group: "g", {{metadata}} applies_to: ["*"] };
@@ -99,7 +101,7 @@ public sealed class CombiningTests
             """;
         var set = TestPolicies.Load(files: [("a.js", source)]);
 
-        var decision = new PolicyEvaluator(set, new EvaluationOptions()).Decide();
+        var decision = new PolicyEvaluator(set, new EvaluationOptions { DefaultEscalationGroup = configured }).Decide();
 
         Assert.Equal(verdict, decision.Verdict);
         Assert.Equal(escalation, decision.EscalationGroup);
@@ -107,6 +109,23 @@ public sealed class CombiningTests
         {
             Assert.Contains("escalate_to", decision.Reasons[0].Message, StringComparison.Ordinal);
         }
+    }
+
+    [Theory]
+    [InlineData(Verdict.RequireHuman, "duty-managers")]
+    [InlineData(Verdict.Deny, "")]
+    public void Evaluate_NoPolicyApplies_DefaultVerdictEscalatesOnlyWhenItIsAReview(Verdict fallback, string escalation)
+    {
+        var set = TestPolicies.Load(files: [("a.js", """
+            export const policy = { id: "a", owner: "o", approver_group: "g", applies_to: ["other.*"] };
+            export function decide() { return { verdict: "allow", reason: "never asked" }; }
+            """)]);
+        var options = new EvaluationOptions { DefaultVerdict = fallback, DefaultApproverGroup = "g", DefaultEscalationGroup = "duty-managers" };
+
+        var decision = new PolicyEvaluator(set, options).Decide();
+
+        Assert.Equal(fallback, decision.Verdict);
+        Assert.Equal(escalation, decision.EscalationGroup);
     }
 
     [Fact]

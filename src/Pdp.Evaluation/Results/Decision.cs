@@ -19,6 +19,6 @@ public sealed record Decision(
     string PolicyRevision,
     IReadOnlyList<PolicyOutcome> Outcomes)
 {
-    /// <summary>Who a require-human review escalates to: the deciding policy's <c>escalate_to</c> or <c>escalation_group</c>; empty: none named.</summary>
+    /// <summary>Who a require-human review escalates to: the deciding policy's <c>escalate_to</c>, its <c>escalation_group</c>, or the configured default; empty: none.</summary>
     public string EscalationGroup { get; init; } = string.Empty;
 }

@@ -143,6 +143,7 @@ public sealed class PdpOptionsValidator : IValidateOptions<PdpOptions>
             DefaultVerdict = verdict,
             DefaultOwner = options.DefaultOwner,
             DefaultApproverGroup = options.DefaultApproverGroup,
+            DefaultEscalationGroup = options.Review.EscalationGroup,
             DefaultReviewTtl = TimeSpan.FromSeconds(options.Review.DefaultTtlSeconds),
             MaxReviewTtl = TimeSpan.FromSeconds(options.Review.MaxTtlSeconds),
             MaxPooledEngines = options.MaxPooledEngines,

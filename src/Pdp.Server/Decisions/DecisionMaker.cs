@@ -31,11 +31,8 @@ public sealed class DecisionMaker(
     PdpMetrics metrics,
     AdmissionControl admission,
     TimeProvider time,
-    ILogger<DecisionMaker> logger,
-    Microsoft.Extensions.Options.IOptions<Configuration.PdpOptions> options)
+    ILogger<DecisionMaker> logger)
 {
-    private readonly string _defaultEscalation = options.Value.Review.EscalationGroup;
-
     /// <summary>
     /// Decides on <paramref name="proposal"/>: an input document holding at least <c>action.type</c> (every
     /// other field gets its default). The object becomes the recorded input; callers must not reuse it.
@@ -71,12 +68,6 @@ public sealed class DecisionMaker(
             ? decision.ApproverGroup
             : evaluator.PolicySet.Find(policyId)?.Metadata.ApproverGroup ?? string.Empty;
         var facts = DecisionFactsMapper.From(decision, decisionId, now, recorder.Redact(input, evaluator), policyId, approverGroup, ActionDigest.Of(input), requestDigest);
-        if (facts.Verdict == DecisionVerdict.RequireHuman)
-        {
-            // Fixed now, with the decision: a later policy or config change does not move a pending review's escalation.
-            facts = facts with { EscalationGroup = decision.EscalationGroup.Length > 0 ? decision.EscalationGroup : _defaultEscalation };
-        }
-
 
         // Nothing is answered that is not on record. A shared review store commits a require-human decision
         // before anything else (so any instance can serve its review, and a store that cannot take it fails

@@ -33,7 +33,11 @@ public static class DecisionFactsMapper
             review ? decidedAt + decision.ReviewTtl : null,
             review ? Math.Max(1, decision.MinApprovals) : 1,
             actionDigest,
-            requestDigest);
+            requestDigest)
+        {
+            // Fixed with the decision: a later policy or configuration change does not move a pending review's escalation.
+            EscalationGroup = review ? decision.EscalationGroup : string.Empty,
+        };
     }
 }
 
