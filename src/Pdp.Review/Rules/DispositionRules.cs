@@ -56,9 +56,7 @@ public static class DispositionRules
         CheckFields(command);
         var outcome = command.Outcome!.Value;
         CheckState(decision, review, outcome, now);
-        CheckSeparationOfDuties(decision, command.Reviewer, command.Proof?.Groups is { } tokenGroups
-            ? (tokenGroups.Any(g => ReviewEscalation.MayDecide(decision, review, g)) ? [command.Reviewer] : [])
-            : review.EscalatedAt is not null && escalationMembers is not null ? [.. groupMembers ?? [], .. escalationMembers] : groupMembers);
+        CheckSeparationOfDuties(decision, command.Reviewer, Deciders(decision, review, command, groupMembers, escalationMembers));
         CheckRecorder(decision, command.Caller, recorders);
         switch (outcome)
         {
@@ -84,6 +82,21 @@ public static class DispositionRules
                 var settles = review.Approvals + 1 >= decision.MinApprovals;
                 return new DispositionTransition(settles ? ReviewState.Approved : ReviewState.Pending, settles, settles ? decision.ActionDigest : string.Empty, decision.ActionDigest);
         }
+    }
+
+    /// <summary>
+    /// Who may decide the review now. With groups in the reviewer's token, the token decides: the reviewer alone when one
+    /// of its groups may (<see cref="ReviewEscalation.MayDecide"/>). Otherwise the approver group's members, joined by
+    /// the escalation group's once the review has escalated.
+    /// </summary>
+    private static IReadOnlyCollection<string>? Deciders(DecisionFacts decision, ReviewSnapshot review, DispositionCommand command, IReadOnlyCollection<string>? groupMembers, IReadOnlyCollection<string>? escalationMembers)
+    {
+        if (command.Proof?.Groups is { } tokenGroups)
+        {
+            return tokenGroups.Any(g => ReviewEscalation.MayDecide(decision, review, g)) ? [command.Reviewer] : [];
+        }
+
+        return review.EscalatedAt is not null && escalationMembers is not null ? [.. groupMembers ?? [], .. escalationMembers] : groupMembers;
     }
 
     private static void CheckState(DecisionFacts decision, ReviewSnapshot review, ReviewOutcome outcome, DateTimeOffset now)
