@@ -86,7 +86,7 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
         }
 
         _disposal = new Lazy<Task>(DisposeCoreAsync, LazyThreadSafetyMode.ExecutionAndPublication);
-        _writer = Task.Run(RunWriterAsync);
+        _writer = StartWriterThread();
         if (options.Checkpoints is { } checkpoints)
         {
             _checkpointer = new Checkpointer(this, checkpoints, time);
@@ -342,11 +342,39 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
         }
     }
 
-    private async Task RunWriterAsync()
+    /// <summary>
+    /// The writer loop on a thread of its own rather than the thread pool's: in durable mode it spends most of its
+    /// time blocked in fsync, and a pool worker blocked there makes the pool inject threads, wake and spin more for
+    /// the requests (measured: docs/benchmarks.md, "Lean decision path").
+    /// </summary>
+    private Task StartWriterThread()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                RunWriter();
+                done.SetResult();
+            }
+            catch (Exception ex)
+            {
+                done.SetException(ex);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "pdp-audit-writer",
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void RunWriter()
     {
         var reader = _queue.Reader;
         var batch = new List<PendingAppend>(Math.Min(_options.MaxBatch, 4096));
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (true)
         {
             while (batch.Count < _options.MaxBatch && reader.TryRead(out var item))
             {
@@ -355,6 +383,13 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
 
             if (batch.Count == 0)
             {
+                // Blocks only when the queue is empty; under load the loop finds the next batch already queued.
+                var more = reader.WaitToReadAsync();
+                if (!(more.IsCompleted ? more.Result : more.AsTask().GetAwaiter().GetResult()))
+                {
+                    return;
+                }
+
                 continue;
             }
 
