@@ -34,6 +34,9 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
     private readonly ArrayBufferWriter<byte> _segment = new(64 * 1024);
     private readonly ArrayBufferWriter<byte> _line = new(4096); // one encoded record, before it is known to fit
     private readonly List<AuditReceipt> _segmentReceipts = [];
+    /// <summary>The name of the thread that writes and fsyncs the trail (seen in <c>top -H</c> and profiles).</summary>
+    internal const string WriterThreadName = "pdp-audit-writer";
+
     private readonly Task _writer;
     private readonly Lazy<Task> _disposal;
     private readonly ITrailState? _state;
@@ -86,7 +89,10 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
         }
 
         _disposal = new Lazy<Task>(DisposeCoreAsync, LazyThreadSafetyMode.ExecutionAndPublication);
-        _writer = StartWriterThread();
+        // The writer loop on a thread of its own (LongRunning) rather than a pool worker: in durable mode it spends most
+        // of its time blocked in fsync, and a pool worker blocked there makes the pool inject threads, wake and spin more
+        // for the requests (measured: docs/benchmarks.md, "Lean decision path").
+        _writer = Task.Factory.StartNew(RunWriter, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         if (options.Checkpoints is { } checkpoints)
         {
             _checkpointer = new Checkpointer(this, checkpoints, time);
@@ -342,36 +348,9 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// The writer loop on a thread of its own rather than the thread pool's: in durable mode it spends most of its
-    /// time blocked in fsync, and a pool worker blocked there makes the pool inject threads, wake and spin more for
-    /// the requests (measured: docs/benchmarks.md, "Lean decision path").
-    /// </summary>
-    private Task StartWriterThread()
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                RunWriter();
-                done.SetResult();
-            }
-            catch (Exception ex)
-            {
-                done.SetException(ex);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = "pdp-audit-writer",
-        };
-        thread.Start();
-        return done.Task;
-    }
-
     private void RunWriter()
     {
+        Thread.CurrentThread.Name = WriterThreadName;
         var reader = _queue.Reader;
         var batch = new List<PendingAppend>(Math.Min(_options.MaxBatch, 4096));
         while (true)
@@ -384,8 +363,7 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
             if (batch.Count == 0)
             {
                 // Blocks only when the queue is empty; under load the loop finds the next batch already queued.
-                var more = reader.WaitToReadAsync();
-                if (!(more.IsCompleted ? more.Result : more.AsTask().GetAwaiter().GetResult()))
+                if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
                 {
                     return;
                 }

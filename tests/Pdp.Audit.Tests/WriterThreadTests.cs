@@ -28,7 +28,7 @@ public sealed class WriterThreadTests : TrailFixture
         Assert.All(state.Threads, t =>
         {
             Assert.False(t.Pool, "a batch was written on a thread-pool thread");
-            Assert.Equal("pdp-audit-writer", t.Name);
+            Assert.Equal(AuditTrail.WriterThreadName, t.Name);
         });
     }
 
