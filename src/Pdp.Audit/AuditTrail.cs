@@ -269,12 +269,11 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public ValueTask<AuditReceipt> AppendCanonicalAsync(string type, byte[] canonicalPayload, CancellationToken cancellationToken = default)
+    public ValueTask<AuditReceipt> AppendCanonicalAsync(string type, ReadOnlyMemory<byte> canonicalPayload, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(type);
-        ArgumentNullException.ThrowIfNull(canonicalPayload);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        CanonicalCheck.ThrowIfNotCanonicalObject(canonicalPayload);
+        CanonicalCheck.ThrowIfNotCanonicalObject(canonicalPayload.Span);
         return EnqueueAsync(new PendingAppend(type, canonicalPayload), cancellationToken);
     }
 
@@ -403,7 +402,7 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
                 {
                     var item = batch[committed + _segmentReceipts.Count];
                     _line.ResetWrittenCount();
-                    var hash = RecordCodec.EncodeLine(_line, seq + 1, timeText, item.Type, item.CanonicalPayload, prev);
+                    var hash = RecordCodec.EncodeLine(_line, seq + 1, timeText, item.Type, item.CanonicalPayload.Span, prev);
                     var used = _file.Length + _segment.WrittenCount;
                     if (used > 0 && used + _line.WrittenCount > _options.MaxFileBytes)
                     {

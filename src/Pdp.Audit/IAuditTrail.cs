@@ -20,9 +20,9 @@ public interface IAuditTrail
 
     /// <summary>
     /// Appends one record whose payload the caller already wrote in canonical form (<see cref="Format.CanonicalJson"/>),
-    /// so the hot path serialises it once. The array is kept, never copied: it must not change afterwards.
+    /// so the hot path serialises it once. The bytes are kept, never copied: they must not change afterwards.
     /// </summary>
     /// <exception cref="ArgumentException">The bytes are not one canonical JSON object (checked by a forward-only reader).</exception>
     /// <exception cref="AuditWriteException">The batch holding this record could not be written; the record is not in the trail.</exception>
-    ValueTask<AuditReceipt> AppendCanonicalAsync(string type, byte[] canonicalPayload, CancellationToken cancellationToken = default);
+    ValueTask<AuditReceipt> AppendCanonicalAsync(string type, ReadOnlyMemory<byte> canonicalPayload, CancellationToken cancellationToken = default);
 }

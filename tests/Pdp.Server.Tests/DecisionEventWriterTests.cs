@@ -1,7 +1,9 @@
+using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using FsCheck;
 using FsCheck.Fluent;
 using Pdp.Audit.Format;
+using Pdp.Audit.Writing;
 using Pdp.Review.Events;
 using Pdp.Review.Model;
 using Pdp.Review.Rules;
@@ -26,7 +28,7 @@ public sealed class DecisionEventWriterTests
             var (facts, outcomes) = decision;
             var expected = CanonicalJson.Serialize(DecisionEventJson.Write(facts, Outcomes(outcomes)));
             var written = DecisionEventWriter.Write(facts, outcomes);
-            return written.AsSpan().SequenceEqual(expected);
+            return written.Span.SequenceEqual(expected);
         });
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(500), property);
     }
@@ -56,10 +58,10 @@ public sealed class DecisionEventWriterTests
         var facts = Sample(verdict);
         var payload = DecisionEventWriter.Write(facts, [new PolicyVerdictEntry("p", "allow", null)]);
 
-        var read = DecisionEventJson.Read(JsonNode.Parse(payload)!.AsObject());
+        var read = DecisionEventJson.Read(JsonNode.Parse(payload.Span)!.AsObject());
         AssertSameFacts(facts, read);
-        Assert.Equal(verdict, DecisionHead.Read(payload).Verdict);
-        Assert.Equal(facts.EscalationGroup, DecisionHead.Read(payload).EscalationGroup);
+        Assert.Equal(verdict, DecisionHead.Read(payload.Span).Verdict);
+        Assert.Equal(facts.EscalationGroup, DecisionHead.Read(payload.Span).EscalationGroup);
     }
 
     [Theory]
@@ -73,7 +75,7 @@ public sealed class DecisionEventWriterTests
         var payload = DecisionEventWriter.Write(facts, []);
         var store = new LocalReviewStore(new NoJournal(), 100);
         await store.AddAsync(facts with { RecordedPayload = payload }, ct);
-        store.Restore(DecisionHead.Read(payload), payload);
+        store.Restore(DecisionHead.Read(payload.Span), payload);
 
         var found = await store.FindAsync(facts.DecisionId, ct).AsTask().WaitAsync(TimeSpan.FromSeconds(10), ct);
         var decision = Assert.IsType<ReviewView>(found).Decision;
@@ -81,9 +83,28 @@ public sealed class DecisionEventWriterTests
 
         // Read again from the kept bytes, not the document it was given.
         Assert.NotSame(facts.RecordedInput, decision.RecordedInput);
-        Assert.True(decision.RecordedPayload.Span.SequenceEqual(payload));
+        Assert.True(decision.RecordedPayload.Span.SequenceEqual(payload.Span));
         Assert.Equal(1, store.Count);
         Assert.Equal(verdict == DecisionVerdict.RequireHuman ? 1 : 0, store.PendingCounts().Values.Sum());
+    }
+
+    [Theory]
+    [InlineData(DecisionVerdict.Allow, "", true)]
+    [InlineData(DecisionVerdict.Deny, "", true)]
+    [InlineData(DecisionVerdict.RequireHuman, "", false)]
+    [InlineData(DecisionVerdict.Allow, "00ff", false)]
+    [InlineData(DecisionVerdict.RequireHuman, "00ff", false)]
+    public void Write_KeptInOrderOrNot_PackedIntoTheArenaOnlyWhenForgottenInOrder(DecisionVerdict verdict, string requestDigest, bool packed)
+    {
+        // Only a decision the stores forget in the order made may share a segment: a pending review or a request id in
+        // the idempotency window would keep a whole segment alive.
+        var facts = Sample(verdict) with { RequestDigest = requestDigest };
+
+        var payload = DecisionEventWriter.Write(facts, []);
+
+        Assert.True(MemoryMarshal.TryGetArray(payload, out var memory));
+        Assert.Equal(packed ? PayloadArena.SegmentBytes : payload.Length, memory.Array!.Length);
+        Assert.Equal(facts.DecisionId, DecisionHead.Read(payload.Span).DecisionId);
     }
 
     private static JsonObject Target(JsonNode? kind, JsonNode? id, JsonNode? attributes)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Pdp.Audit.Format;
+using Pdp.Audit.Writing;
 using Pdp.Review.Model;
 
 namespace Pdp.Review.Events;
@@ -20,8 +21,13 @@ public static class DecisionEventWriter
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
-    /// <summary>The canonical payload, in an array of its own that the trail and the review store may keep.</summary>
-    public static byte[] Write(DecisionFacts decision, IReadOnlyList<PolicyVerdictEntry> outcomes)
+    /// <summary>
+    /// The canonical payload, in memory of its own that the trail and the review store may keep: packed into
+    /// <see cref="PayloadArena.Shared"/> for an allow or deny without a request id (forgotten in the order made, past
+    /// the retained count), an array of its own for a decision kept out of that order (a pending review, a request id
+    /// in the idempotency window).
+    /// </summary>
+    public static ReadOnlyMemory<byte> Write(DecisionFacts decision, IReadOnlyList<PolicyVerdictEntry> outcomes)
     {
         ArgumentNullException.ThrowIfNull(decision);
         ArgumentNullException.ThrowIfNull(outcomes);
@@ -65,7 +71,7 @@ public static class DecisionEventWriter
             WriteResponse(writer, decision);
             writer.WriteEndObject();
             writer.Flush();
-            return buffer.WrittenSpan.ToArray();
+            return KeptInOrder(decision) ? PayloadArena.Shared.Copy(buffer.WrittenSpan) : buffer.WrittenSpan.ToArray();
         }
         finally
         {
@@ -77,6 +83,9 @@ public static class DecisionEventWriter
             }
         }
     }
+
+    private static bool KeptInOrder(DecisionFacts decision) =>
+        decision.Verdict != DecisionVerdict.RequireHuman && decision.RequestDigest.Length == 0;
 
     /// <summary>The wire response's JSON form, as <see cref="DecisionEventJson"/> builds it: empty strings and lists left out.</summary>
     private static void WriteResponse(Utf8JsonWriter writer, DecisionFacts decision)

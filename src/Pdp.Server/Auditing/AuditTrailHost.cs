@@ -42,7 +42,7 @@ public sealed class AuditTrailHost(IOptions<PdpOptions> options, TimeProvider ti
     public ValueTask<AuditReceipt> AppendAsync(string type, JsonObject payload, CancellationToken cancellationToken = default) =>
         Trail.AppendAsync(type, payload, cancellationToken);
 
-    public ValueTask<AuditReceipt> AppendCanonicalAsync(string type, byte[] canonicalPayload, CancellationToken cancellationToken = default) =>
+    public ValueTask<AuditReceipt> AppendCanonicalAsync(string type, ReadOnlyMemory<byte> canonicalPayload, CancellationToken cancellationToken = default) =>
         Trail.AppendCanonicalAsync(type, canonicalPayload, cancellationToken);
 
     public async ValueTask DisposeAsync()
