@@ -24,6 +24,9 @@ namespace Pdp.Audit;
 /// </summary>
 public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
 {
+    /// <summary>The name of the thread that writes and fsyncs the trail (seen in <c>top -H</c> and profiles).</summary>
+    internal const string WriterThreadName = "pdp-audit-writer";
+
     private readonly AuditTrailOptions _options;
     private readonly TimeProvider _time;
     private readonly Channel<PendingAppend> _queue;
@@ -34,9 +37,6 @@ public sealed class AuditTrail : IAuditTrail, IAsyncDisposable
     private readonly ArrayBufferWriter<byte> _segment = new(64 * 1024);
     private readonly ArrayBufferWriter<byte> _line = new(4096); // one encoded record, before it is known to fit
     private readonly List<AuditReceipt> _segmentReceipts = [];
-    /// <summary>The name of the thread that writes and fsyncs the trail (seen in <c>top -H</c> and profiles).</summary>
-    internal const string WriterThreadName = "pdp-audit-writer";
-
     private readonly Task _writer;
     private readonly Lazy<Task> _disposal;
     private readonly ITrailState? _state;

@@ -30,7 +30,7 @@ public sealed class PayloadArena
     /// <summary>A copy of <paramref name="bytes"/> that stays valid, unchanged, for as long as it is referenced.</summary>
     public ReadOnlyMemory<byte> Copy(ReadOnlySpan<byte> bytes)
     {
-        if (bytes.Length > MaxPackedBytes || bytes.IsEmpty)
+        if (bytes.Length > MaxPackedBytes)
         {
             return bytes.ToArray();
         }
