@@ -51,6 +51,9 @@ public sealed class ConsoleServer : IAsyncDisposable
         {
             ["Pdp:Console:Port"] = console.ToString(CultureInfo.InvariantCulture),
             ["Pdp:Review:MinSeconds"] = "3",
+            // Early escalation, so the escalation test's review can have a long window: escalated after a few seconds
+            // and still open long after, however slow the machine is at the click.
+            ["Pdp:Review:EscalateAt"] = "0.1",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {

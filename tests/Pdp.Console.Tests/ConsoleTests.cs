@@ -272,12 +272,13 @@ public class ConsoleTests(Chromium chromium) : IAsyncLifetime
     [Fact]
     public async Task Escalation_ReviewPendingPastItsPoint_PageSaysSoAndTheEscalationGroupApproves()
     {
-        var id = await Server.RequireHumanAsync(target: "acct-escalating", ttl: "8s", escalateTo: "others");
+        var id = await Server.RequireHumanAsync(target: "acct-escalating", ttl: "60s", escalateTo: "others");
         var before = await PageAsync("oscar");
         await before.GotoAsync($"/decisions/{id}");
         await Expect(before.Locator("#escalation")).ToContainTextAsync("to others if still pending");
 
-        // Escalated at half its window (Pdp:Review:EscalateAt 0.5): wait for it on the record, then open it as the group.
+        // Escalated at a tenth of its window (the console server's Pdp:Review:EscalateAt 0.1): wait for it on the
+        // record, then open it as the group with most of the minute left.
         var deadline = DateTime.UtcNow + ConsoleServer.Timeout;
         while ((await Server.GetAsync(id)).EscalatedAt is null)
         {
