@@ -51,7 +51,7 @@ public sealed class ReviewTrailState : ITrailState
                 return;
             }
 
-            var item = new Item(head.DecisionId, new TrailStateEntry(seq, type, canonicalPayload), head.DecidedAt, head.HasRequest)
+            var item = new Item(head.DecisionId, seq, canonicalPayload, head.DecidedAt, head.HasRequest)
             {
                 Review = ReviewSnapshot.Initial(head.Verdict),
             };
@@ -73,7 +73,7 @@ public sealed class ReviewTrailState : ITrailState
             }
 
             (item.Review, item.Use) = change.ApplyTo(item.Review, item.Use, seq);
-            item.Changes.Add(new TrailStateEntry(seq, type, canonicalPayload));
+            (item.Changes ??= []).Add(new TrailStateEntry(seq, type, canonicalPayload));
         }
     }
 
@@ -82,8 +82,11 @@ public sealed class ReviewTrailState : ITrailState
         var entries = new List<TrailStateEntry>(_items.Count);
         foreach (var item in _items.Values)
         {
-            entries.Add(item.Decision);
-            entries.AddRange(item.Changes);
+            entries.Add(new TrailStateEntry(item.Seq, DecisionEventJson.Type, item.Payload));
+            if (item.Changes is { } changes)
+            {
+                entries.AddRange(changes);
+            }
         }
 
         entries.Sort(static (a, b) => a.Seq.CompareTo(b.Seq));
@@ -127,17 +130,25 @@ public sealed class ReviewTrailState : ITrailState
         }
     }
 
-    private sealed class Item(string id, TrailStateEntry decision, DateTimeOffset decidedAt, bool hasRequest)
+    /// <summary>
+    /// One kept decision. Its record is held as seq and bytes, not as an entry object, and its review changes only
+    /// once it has one: most kept decisions are never reviewed, and every object here is copied by the young
+    /// collections while the decision is retained.
+    /// </summary>
+    private sealed class Item(string id, long seq, ReadOnlyMemory<byte> payload, DateTimeOffset decidedAt, bool hasRequest)
     {
         public string Id { get; } = id;
 
-        public TrailStateEntry Decision { get; } = decision;
+        public long Seq { get; } = seq;
+
+        public ReadOnlyMemory<byte> Payload { get; } = payload;
 
         public DateTimeOffset DecidedAt { get; } = decidedAt;
 
         public bool HasRequest { get; } = hasRequest;
 
-        public List<TrailStateEntry> Changes { get; } = [];
+        /// <summary>Its review events on record, in order; null until it has one.</summary>
+        public List<TrailStateEntry>? Changes { get; set; }
 
         public required ReviewSnapshot Review { get; set; }
 

@@ -9,11 +9,12 @@ namespace Pdp.Review.Store;
 /// asks for the decision, so twenty thousand retained decisions cost their bytes and not a document each. Facts
 /// are kept parsed only for a decision that was never recorded (tests, or a store fed directly). The review changes
 /// only under <see cref="Gate"/> (held across the durable journal write); watchers wait on <see cref="WhenChanged"/>.
-/// Gate and completion exist only once somebody needs them.
+/// Gate and completion exist only once somebody needs them. The review's short critical sections lock the entry
+/// itself: it is internal and nothing else can reach it, and a lock object per retained decision was 40 bytes more
+/// for the young collections to copy.
 /// </summary>
 internal sealed class LocalEntry
 {
-    private readonly Lock _sync = new();
     private readonly ReadOnlyMemory<byte> _payload;
     private readonly DecisionFacts? _facts;
     private ReviewSnapshot _review;
@@ -69,7 +70,7 @@ internal sealed class LocalEntry
     {
         get
         {
-            lock (_sync)
+            lock (this)
             {
                 return _review.EscalatedAt is not null;
             }
@@ -80,7 +81,7 @@ internal sealed class LocalEntry
     {
         get
         {
-            lock (_sync)
+            lock (this)
             {
                 return _review.State == ReviewState.Pending;
             }
@@ -91,7 +92,7 @@ internal sealed class LocalEntry
     {
         get
         {
-            lock (_sync)
+            lock (this)
             {
                 return new ReviewView(Facts, _review, _use);
             }
@@ -103,7 +104,7 @@ internal sealed class LocalEntry
     {
         get
         {
-            lock (_sync)
+            lock (this)
             {
                 _changed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 return _changed.Task;
@@ -119,7 +120,7 @@ internal sealed class LocalEntry
     {
         TaskCompletionSource? changed;
         ReviewView view;
-        lock (_sync)
+        lock (this)
         {
             (_review, _use) = change.ApplyTo(_review, _use, seq);
             view = new ReviewView(facts ?? Facts, _review, _use);
