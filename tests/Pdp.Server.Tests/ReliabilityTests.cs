@@ -110,8 +110,12 @@ public sealed class ReliabilityTests : IDisposable
             ["Pdp:Sandbox:TimeoutMilliseconds"] = "5000",
             ["Pdp:Sandbox:MemoryLimitBytes"] = "1073741824",
         });
+        // One call first, so the blockers meet a warm server: on a loaded machine a cold first Decide could still be
+        // arriving when the late call does, and the late call would take the free slot and be evaluated.
+        await server.Client.DecideAsync(Slow(10)).ResponseAsync.WaitAsync(PdpTestServer.Timeout);
         var blockers = Enumerable.Range(0, 2).Select(_ => server.Client.DecideAsync(Slow(1_000_000)).ResponseAsync).ToArray();
-        await Task.Delay(100);
+        await Task.Delay(500);
+        Assert.DoesNotContain(blockers, b => b.IsCompleted);
 
         var late = Slow(10);
         late.Action.Target.Id = "late-" + Guid.NewGuid();
