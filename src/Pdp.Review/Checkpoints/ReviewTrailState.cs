@@ -131,8 +131,8 @@ public sealed class ReviewTrailState : ITrailState
     }
 
     /// <summary>
-    /// One kept decision. Its record is held as seq and bytes, not as an entry object, and its review changes only
-    /// once it has one: most kept decisions are never reviewed, and every object here is copied by the young
+    /// One kept decision. Its record is held as seq and bytes, not as an entry object, and its review events as a list
+    /// only once it has one: most kept decisions are never reviewed, and every object here is copied by the young
     /// collections while the decision is retained.
     /// </summary>
     private sealed class Item(string id, long seq, ReadOnlyMemory<byte> payload, DateTimeOffset decidedAt, bool hasRequest)
