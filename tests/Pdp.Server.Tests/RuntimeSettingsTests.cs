@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Pdp.TestSupport;
 using Xunit;
 
 namespace Pdp.Server.Tests;
@@ -30,5 +32,60 @@ public sealed class RuntimeSettingsTests
         var properties = ConfigProperties();
         Assert.True(properties["System.GC.Server"]?.GetValue<bool>());
         Assert.Null(properties["System.GC.DynamicAdaptationMode"]);
+    }
+
+    [Fact]
+    public void RuntimeConfig_ServerBuild_JsonWithoutReflectionAsInNativeAot()
+    {
+        // What a native AOT publish has: every serialiser on the server's paths needs a source-generated resolver,
+        // and the tests that start the built server (NotificationTests' kill -9 one: a CloudEvent) show it.
+        Assert.False(ConfigProperties()["System.Text.Json.JsonSerializer.IsReflectionEnabledByDefault"]?.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task ProjectFile_NativeAotPublish_SmallGcSettingsAndSpeed()
+    {
+        // What `dotnet publish -p:PublishAot=true` would bake into the binary, read by evaluating the project file
+        // (the publish itself takes minutes: load-tests/aot/smoke.sh runs it). The settings the memory figures in
+        // docs/benchmarks.md were taken with; the JIT build above keeps server GC.
+        var evaluated = await EvaluateAsync("-p:PublishAot=true", "-getProperty:ServerGarbageCollection", "-getProperty:OptimizationPreference", "-getItem:RuntimeHostConfigurationOption");
+        Assert.Equal("false", evaluated["Properties"]!["ServerGarbageCollection"]!.GetValue<string>());
+        Assert.Equal("Speed", evaluated["Properties"]!["OptimizationPreference"]!.GetValue<string>());
+        var options = evaluated["Items"]!["RuntimeHostConfigurationOption"]!.AsArray()
+            .ToDictionary(o => o!["Identity"]!.GetValue<string>(), o => o!["Value"]!.GetValue<string>(), StringComparer.Ordinal);
+        Assert.Equal("7", options["System.GC.ConserveMemory"]);
+        Assert.Equal("0", options["System.Threading.ThreadPool.UnfairSemaphoreSpinLimit"]);
+    }
+
+    [Fact]
+    public async Task ProjectFile_JitBuild_NoAotOnlySettings()
+    {
+        var evaluated = await EvaluateAsync("-getProperty:ServerGarbageCollection", "-getItem:RuntimeHostConfigurationOption");
+        Assert.Equal("true", evaluated["Properties"]!["ServerGarbageCollection"]!.GetValue<string>());
+        Assert.DoesNotContain(evaluated["Items"]!["RuntimeHostConfigurationOption"]!.AsArray(), o => o!["Identity"]!.GetValue<string>() == "System.GC.ConserveMemory");
+    }
+
+    private static async Task<JsonObject> EvaluateAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet", ["msbuild", Path.Combine(Repository.Root, "src", "Pdp.Server", "Pdp.Server.csproj"), "-nologo", .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        Assert.True(process.ExitCode == 0, await error.WaitAsync(TimeSpan.FromSeconds(5)) + await output.WaitAsync(TimeSpan.FromSeconds(5)));
+        return JsonNode.Parse(await output.WaitAsync(TimeSpan.FromSeconds(5)))!.AsObject();
     }
 }

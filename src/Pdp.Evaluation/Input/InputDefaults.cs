@@ -60,11 +60,29 @@ public static class InputDefaults
         return created;
     }
 
-    private static void Default<T>(JsonObject parent, string key, T value)
+    // One overload per kind of default, not a generic JsonValue.Create<T>: that one needs reflection (and is refused
+    // by the native AOT analysers); these convert through JsonNode's own implicit operators.
+    private static void Default(JsonObject parent, string key, string value)
     {
         if (!parent.ContainsKey(key))
         {
-            parent[key] = JsonValue.Create(value);
+            parent[key] = value;
+        }
+    }
+
+    private static void Default(JsonObject parent, string key, double value)
+    {
+        if (!parent.ContainsKey(key))
+        {
+            parent[key] = value;
+        }
+    }
+
+    private static void Default(JsonObject parent, string key, bool value)
+    {
+        if (!parent.ContainsKey(key))
+        {
+            parent[key] = value;
         }
     }
 }

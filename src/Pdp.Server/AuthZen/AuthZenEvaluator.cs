@@ -84,7 +84,8 @@ internal sealed class AuthZenEvaluator(DecisionMaker maker, PolicyStore policies
             {
                 foreach (var decision in await Task.WhenAll(chunk.Select(p => DecideOneAsync(p, caller, requestId, cancellationToken))).ConfigureAwait(false))
                 {
-                    results.Add(decision);
+                    // As a JsonNode: the generic Add<T> goes through JsonValue.Create<T>, which needs reflection (native AOT).
+                    results.Add((JsonNode)decision);
                 }
             }
         }
@@ -95,7 +96,7 @@ internal sealed class AuthZenEvaluator(DecisionMaker maker, PolicyStore policies
             foreach (var proposal in proposals)
             {
                 var decision = await DecideOneAsync(proposal, caller, requestId, cancellationToken).ConfigureAwait(false);
-                results.Add(decision);
+                results.Add((JsonNode)decision);
                 if (decision["decision"]!.GetValue<bool>() == stopOn)
                 {
                     break;

@@ -86,7 +86,8 @@ internal sealed class AuthZenMapper(int maxStructDepth)
         var reasons = new JsonArray();
         foreach (var reason in response.Reasons)
         {
-            reasons.Add(new JsonObject { ["policy_id"] = reason.PolicyId, ["message"] = reason.Message });
+            // As a JsonNode: the generic Add<T> goes through JsonValue.Create<T>, which needs reflection (native AOT).
+            reasons.Add((JsonNode)new JsonObject { ["policy_id"] = reason.PolicyId, ["message"] = reason.Message });
         }
 
         var context = new JsonObject

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using Google.Protobuf;
 using Grpc.AspNetCore.Server.Model;
@@ -11,9 +12,14 @@ namespace Pdp.Server.Hosting;
 /// INVALID_ARGUMENT naming the problem. grpc-dotnet deserialises before any interceptor runs and turns
 /// the parser's exception into UNKNOWN "Exception was thrown by handler", which tells a caller nothing.
 /// </summary>
-internal sealed class ClearStatusServiceMethodProvider<TService> : IServiceMethodProvider<TService>
+internal sealed class ClearStatusServiceMethodProvider<[DynamicallyAccessedMembers(ServiceMembers)] TService> : IServiceMethodProvider<TService>
     where TService : class
 {
+    // What grpc-dotnet's own provider asks the trimmer to keep of a service (its methods are found by name), so a
+    // native AOT publish keeps them too.
+    private const DynamicallyAccessedMemberTypes ServiceMembers =
+        DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicMethods | DynamicallyAccessedMemberTypes.NonPublicMethods;
+
     public void OnServiceMethodDiscovery(ServiceMethodProviderContext<TService> context)
     {
         var attribute = typeof(TService).GetCustomAttributes<BindServiceMethodAttribute>(inherit: true).FirstOrDefault();

@@ -18,7 +18,7 @@ public static class NoticeFormats
     public const string TypePrefix = "dev.pdp.review.";
     public static readonly Uri Source = new("urn:pdp:reviews");
 
-    private static readonly JsonEventFormatter Formatter = new();
+    private static readonly JsonEventFormatter Formatter = new(new JsonSerializerOptions { TypeInfoResolver = NoticeJsonContext.Default }, default);
 
     public static (byte[] Body, string ContentType) Format(ReviewNotice notice, string format, string consoleUrl)
     {
@@ -73,7 +73,7 @@ public static class NoticeFormats
             Subject = notice.DecisionId,
             Time = notice.At,
             DataContentType = MediaTypeNames.Application.Json,
-            Data = JsonSerializer.Deserialize<JsonElement>(Data(notice, link).ToJsonString()),
+            Data = JsonElement.Parse(Data(notice, link).ToJsonString()),
         };
         var body = Formatter.EncodeStructuredModeMessage(cloudEvent, out var contentType);
         return (body.ToArray(), contentType.ToString());
