@@ -96,16 +96,18 @@ public sealed partial class NoticeDispatcher(Func<INoticeOutbox> outboxFactory, 
     private async Task<bool> SendAsync(int index, OutboxNotice claimed, CancellationToken cancellationToken)
     {
         var endpoint = _notify.Endpoints[index];
-        var (body, contentType) = NoticeFormats.Format(claimed.Notice, endpoint.Format, _notify.ConsoleUrl);
-        var (timestamp, signature) = WebhookSignature.Sign(_keys[index], claimed.Notice.Id, time.GetUtcNow(), body);
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
-        request.Headers.TryAddWithoutValidation(WebhookSignature.IdHeader, claimed.Notice.Id);
-        request.Headers.TryAddWithoutValidation(WebhookSignature.TimestampHeader, timestamp);
-        request.Headers.TryAddWithoutValidation(WebhookSignature.SignatureHeader, signature);
         var started = Stopwatch.GetTimestamp();
         try
         {
+            // Formatting and signing inside the try too: a notice that cannot be written (it once could not, in the
+            // native AOT build) is a failed delivery like any other, never an exception that stops the host.
+            var (body, contentType) = NoticeFormats.Format(claimed.Notice, endpoint.Format, _notify.ConsoleUrl);
+            var (timestamp, signature) = WebhookSignature.Sign(_keys[index], claimed.Notice.Id, time.GetUtcNow(), body);
+            using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Url) { Content = new ByteArrayContent(body) };
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+            request.Headers.TryAddWithoutValidation(WebhookSignature.IdHeader, claimed.Notice.Id);
+            request.Headers.TryAddWithoutValidation(WebhookSignature.TimestampHeader, timestamp);
+            request.Headers.TryAddWithoutValidation(WebhookSignature.SignatureHeader, signature);
             using var response = await http.CreateClient(ClientName).SendAsync(request, cancellationToken).ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
             {
