@@ -32,18 +32,23 @@ public sealed class BackgroundVerificationService(AuditTrailHost host, PdpMetric
         var started = TimeProvider.System.GetTimestamp();
         try
         {
-            using var snapshot = trail.Snapshot();
             long records = 0;
-            var result = AuditVerifier.Verify(snapshot.ActivePath, _ =>
+            AuditVerificationResult result;
+            using (var snapshot = trail.Snapshot())
             {
-                stoppingToken.ThrowIfCancellationRequested();
-                if (++records % ProgressEvery == 0)
+                result = AuditVerifier.Verify(snapshot.ActivePath, _ =>
                 {
-                    metrics.BackgroundVerifiedRecords.Set(records);
-                }
+                    stoppingToken.ThrowIfCancellationRequested();
+                    if (++records % ProgressEvery == 0)
+                    {
+                        metrics.BackgroundVerifiedRecords.Set(records);
+                    }
 
-                return null;
-            });
+                    return null;
+                });
+            }
+
+            // Published once the still copy is removed, so whoever sees the result sees the copy gone too.
             metrics.BackgroundVerifiedRecords.Set(result.RecordsChecked);
             if (result.Ok)
             {
