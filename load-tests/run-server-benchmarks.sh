@@ -2,6 +2,7 @@
 # The server figures of docs/benchmarks.md in one command: builds Release, starts the server on loopback with a fresh
 # durable trail in a temp directory, runs the closed-loop comparison (baseline vs mixed, baseline vs review), then the
 # open loop at half the mixed maximum, and stops the server. Reports land in load-tests/results/.
+# PDP_SERVER_BIN=<path> runs that executable (a native AOT publish, load-tests/aot/smoke.sh) as the server instead.
 #   load-tests/run-server-benchmarks.sh [measure-seconds] [warm-up-seconds] [workers]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +17,9 @@ for project in src/Pdp.Server load-tests/Pdp.LoadGen; do
   dotnet build -c Release "$project" -v q -nologo >/dev/null || { echo "build of $project failed" >&2; exit 1; }
 done
 trail=$(mktemp -d /tmp/pdp-bench-trail.XXXXXX)
-dotnet src/Pdp.Server/bin/Release/net10.0/Pdp.Server.dll --Pdp:Audit:Path="$trail/audit.jsonl" \
+run=(dotnet src/Pdp.Server/bin/Release/net10.0/Pdp.Server.dll)
+[ -z "${PDP_SERVER_BIN:-}" ] || run=("$PDP_SERVER_BIN" --Pdp:PolicyDir="$PWD/policies")
+"${run[@]}" --Pdp:Audit:Path="$trail/audit.jsonl" \
   --Pdp:GrpcPort="$grpc" --Pdp:AdminPort="$admin" --Pdp:AuthZen:Port="${PDP_BENCH_AUTHZEN_PORT:-0}" --Logging:LogLevel:Default=Warning >"$trail/server.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$trail"' EXIT
