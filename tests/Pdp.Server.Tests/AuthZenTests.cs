@@ -767,12 +767,7 @@ public sealed class AuthZenTests(AuthZenServerFixture fixture) : IClassFixture<A
         }
     }
 
-    private static async Task<int> RunAsync(string file, params string[] args)
-    {
-        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(file, args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-        await process.WaitForExitAsync().WaitAsync(Timeout);
-        return process.ExitCode;
-    }
+    private static async Task<int> RunAsync(string file, params string[] args) => (await ProcessRun.RunAsync(file, args, Timeout)).ExitCode;
 
     /// <summary>A body whose length HttpClient cannot know, so it goes out chunked.</summary>
     private sealed class UnknownLengthStream(byte[] bytes) : MemoryStream(bytes)

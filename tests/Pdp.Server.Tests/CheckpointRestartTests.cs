@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using Grpc.Core;
 using Pdp.Audit;
 using Pdp.Audit.Verification;
@@ -192,28 +191,9 @@ public sealed class CheckpointRestartTests : IDisposable
 
     private async Task<(int Exit, string Stderr)> RunServerAsync()
     {
-        var server = Path.Combine(AppContext.BaseDirectory, "Pdp.Server.dll");
-        var start = new ProcessStartInfo("dotnet", [server, $"--Pdp:PolicyDir={_policies}", $"--Pdp:Audit:Path={_trail}", "--Pdp:GrpcPort=0", "--Pdp:AdminPort=0", "--Pdp:AuthZen:Port=0", "--Logging:LogLevel:Default=Warning"])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        try
-        {
-            await process.WaitForExitAsync().WaitAsync(PdpTestServer.Timeout);
-        }
-        catch (TimeoutException)
-        {
-            // It started instead of refusing: do not leave it running.
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        _ = await stdout.WaitAsync(PdpTestServer.Timeout);
-        return (process.ExitCode, (await stderr.WaitAsync(PdpTestServer.Timeout)).Trim());
+        // A timeout means it started instead of refusing; ProcessRun does not leave it running.
+        var result = await ProcessRun.ServerAsync(PdpTestServer.Timeout, $"--Pdp:PolicyDir={_policies}", $"--Pdp:Audit:Path={_trail}", "--Pdp:GrpcPort=0", "--Pdp:AdminPort=0", "--Pdp:AuthZen:Port=0", "--Logging:LogLevel:Default=Warning");
+        return (result.ExitCode, result.Stderr.Trim());
     }
 
     private static AuditTrailHost Host(PdpTestServer server) => (AuditTrailHost)server.Services.GetService(typeof(AuditTrailHost))!;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -330,25 +329,8 @@ public sealed class DeploymentTests
     /// <summary>Runs the built server (<c>dotnet Pdp.Server.dll …</c>) to its exit.</summary>
     private static async Task<(int ExitCode, string Output)> RunServerAsync(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Pdp.Server.dll"), .. args])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        try
-        {
-            await process.WaitForExitAsync().WaitAsync(Timeout);
-        }
-        catch (TimeoutException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await output.WaitAsync(Timeout) + await error.WaitAsync(Timeout));
+        var result = await ProcessRun.ServerAsync(Timeout, args);
+        return (result.ExitCode, result.Output);
     }
 
     /// <summary>A loopback HTTP server that answers every connection with the same bytes, then closes it.</summary>

@@ -307,10 +307,5 @@ public sealed class ReliabilityTests : IDisposable
         Action = new Pdp.Contracts.V1.Action { Type = type, Target = new Target { Kind = "account", Id = "t" } },
     };
 
-    private static async Task<int> RunAsync(string file, params string[] args)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-        await process.WaitForExitAsync().WaitAsync(PdpTestServer.Timeout);
-        return process.ExitCode;
-    }
+    private static async Task<int> RunAsync(string file, params string[] args) => (await ProcessRun.RunAsync(file, args, PdpTestServer.Timeout)).ExitCode;
 }

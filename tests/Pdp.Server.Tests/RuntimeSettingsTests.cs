@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Pdp.TestSupport;
 using Xunit;
 
 namespace Pdp.Server.Tests;
@@ -67,25 +65,8 @@ public sealed class RuntimeSettingsTests
 
     private static async Task<JsonObject> EvaluateAsync(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet", ["msbuild", Path.Combine(Repository.Root, "src", "Pdp.Server", "Pdp.Server.csproj"), "-nologo", .. args])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        try
-        {
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
-        }
-        catch (TimeoutException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        Assert.True(process.ExitCode == 0, await error.WaitAsync(TimeSpan.FromSeconds(5)) + await output.WaitAsync(TimeSpan.FromSeconds(5)));
-        return JsonNode.Parse(await output.WaitAsync(TimeSpan.FromSeconds(5)))!.AsObject();
+        var result = await ProcessRun.RunAsync("dotnet", ["msbuild", Path.Combine(Repository.Root, "src", "Pdp.Server", "Pdp.Server.csproj"), "-nologo", .. args], TimeSpan.FromSeconds(120));
+        Assert.True(result.ExitCode == 0, result.Output);
+        return JsonNode.Parse(result.Stdout)!.AsObject();
     }
 }

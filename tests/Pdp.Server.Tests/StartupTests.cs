@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Pdp.Policies.Loading;
 using Xunit;
@@ -52,21 +51,10 @@ public sealed class StartupTests : IDisposable
     public async Task Process_BrokenPolicyDirectory_ExitsNonZeroAndPrintsTheProblem()
     {
         await File.WriteAllTextAsync(Path.Combine(_dir, "ownerless.js"), "export const policy = { id: 'x', applies_to: ['*'] };\nexport function decide() { return undefined; }\n");
-        var server = Path.Combine(AppContext.BaseDirectory, "Pdp.Server.dll");
-        var start = new ProcessStartInfo("dotnet", [server, $"--Pdp:PolicyDir={_dir}", "--Pdp:GrpcPort=0", "--Pdp:AdminPort=0"])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
+        var result = await ProcessRun.ServerAsync(PdpTestServer.Timeout, $"--Pdp:PolicyDir={_dir}", "--Pdp:GrpcPort=0", "--Pdp:AdminPort=0");
 
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(PdpTestServer.Timeout);
-
-        Assert.Equal(1, process.ExitCode);
-        Assert.Contains("ownerless.js:1:", await stderr, StringComparison.Ordinal);
-        Assert.Contains("policy.owner is required", await stderr, StringComparison.Ordinal);
-        _ = await stdout;
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("ownerless.js:1:", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("policy.owner is required", result.Stderr, StringComparison.Ordinal);
     }
 }
