@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Pdp.Audit.Format;
+using Pdp.Audit.Writing;
 
 namespace Pdp.Audit.Checkpoints;
 
@@ -16,14 +17,27 @@ internal static class StateFile
 
     private const int ChunkBytes = 256 * 1024;
 
+    /// <summary>
+    /// How much of the file may be written before it is written out (<see cref="WriteBehindStream"/>): PostgreSQL's
+    /// default <c>checkpoint_flush_after</c>, a few milliseconds of this disk, which is then all a trail fsync caught
+    /// in the same journal commit can wait for.
+    /// </summary>
+    public const int WriteOutBytes = 256 * 1024;
+
     /// <summary>Writes the file atomically and returns what the checkpoint record binds.</summary>
-    public static StateRef Write(string path, long anchorSeq, IReadOnlyList<TrailStateEntry> entries)
+    public static StateRef Write(string path, long anchorSeq, IReadOnlyList<TrailStateEntry> entries) =>
+        Write(path, anchorSeq, entries, WriteOutBytes, out _);
+
+    /// <summary>As above, writing out every <paramref name="writeOutBytes"/>; <paramref name="writeOuts"/> says how often it did.</summary>
+    public static StateRef Write(string path, long anchorSeq, IReadOnlyList<TrailStateEntry> entries, int writeOutBytes, out int writeOuts)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long bytes = 0;
+        var outs = 0;
         CheckpointFiles.WriteAtomically(path, stream =>
         {
-            using var hashing = new HashingStream(stream, sha);
+            var behind = new WriteBehindStream(stream, writeOutBytes);
+            using var hashing = new HashingStream(behind, sha);
             using (var writer = new Utf8JsonWriter(hashing))
             {
                 writer.WriteStartObject();
@@ -59,7 +73,9 @@ internal static class StateFile
 
             hashing.Write(chunk.WrittenSpan);
             bytes = hashing.Written;
+            outs = behind.WriteOuts;
         });
+        writeOuts = outs;
         return new StateRef(Path.GetFileName(path), Convert.ToHexStringLower(sha.GetHashAndReset()), bytes, entries.Count);
     }
 
