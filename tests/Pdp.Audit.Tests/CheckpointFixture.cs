@@ -48,8 +48,11 @@ public abstract class CheckpointFixture : TrailFixture
         }
     }
 
-    /// <summary>Keeps the newest few records: enough to see that a checkpoint's state comes back in order.</summary>
-    protected sealed class KeepNewest(int keep) : ITrailState
+    /// <summary>
+    /// Keeps the newest few records: enough to see that a checkpoint's state comes back in order. With
+    /// <paramref name="newestFirst"/> it hands them over in reverse, as a state free to use any order may.
+    /// </summary>
+    protected sealed class KeepNewest(int keep, bool newestFirst = false) : ITrailState
     {
         private readonly Queue<TrailStateEntry> _entries = new();
 
@@ -70,6 +73,6 @@ public abstract class CheckpointFixture : TrailFixture
             }
         }
 
-        public IReadOnlyList<TrailStateEntry> Snapshot() => [.. _entries];
+        public IReadOnlyList<TrailStateEntry> Snapshot() => newestFirst ? [.. _entries.Reverse()] : [.. _entries];
     }
 }

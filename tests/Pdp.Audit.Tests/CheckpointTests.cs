@@ -33,6 +33,22 @@ public sealed class CheckpointTests : CheckpointFixture
     }
 
     [Fact]
+    public async Task Open_StateHandedOverNewestFirst_ReplaysItOldestFirst()
+    {
+        // The state's entries are sorted by the checkpoint, off the writer's lock: a state need not sort them itself.
+        var options = CheckpointOptions(everyRecords: 1_000);
+        var writer = await AuditTrail.OpenAsync(options, new KeepNewest(5, newestFirst: true), cancellationToken: Ct).WaitAsync(Timeout, Ct);
+        Assert.Empty(writer.ReadRecovered());
+        var receipts = await AppendMany(writer, 40);
+        await writer.DisposeAsync().AsTask().WaitAsync(Timeout, Ct);
+
+        var (trail, recovered, _) = await OpenWithState(options);
+        await using var _ = trail;
+        var checkpoint = Assert.IsType<CheckpointRecovery>(trail.Recovery.Checkpoint);
+        Assert.Equal([.. receipts.TakeLast(5).Select(static r => r.Seq), checkpoint.CheckpointSeq], recovered.Select(static r => r.Seq));
+    }
+
+    [Fact]
     public async Task Open_NoPointerButRecords_ScansAllThenCheckpoints()
     {
         await WriteTrail(300);

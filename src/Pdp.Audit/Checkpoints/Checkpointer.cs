@@ -125,7 +125,10 @@ internal sealed class Checkpointer : IDisposable
         var retained = keep.Count > 0
             ? new RecordPosition(keep[0].FirstSeq - 1, keep[0].PrevHash, keep[0].Number, 0, 0)
             : new RecordPosition(snapshot.Active!.FirstSeq - 1, snapshot.Active.PrevHash, snapshot.ActiveNumber, 0, 0);
-        var state = StateFile.Write(CheckpointFiles.StatePath(active, anchor.Seq), anchor.Seq, snapshot.Entries);
+        // Sorted here, not in the capture, which holds the writer's lock (ITrailState.Snapshot).
+        var entries = snapshot.Entries as List<TrailStateEntry> ?? [.. snapshot.Entries];
+        entries.Sort(static (a, b) => a.Seq.CompareTo(b.Seq));
+        var state = StateFile.Write(CheckpointFiles.StatePath(active, anchor.Seq), anchor.Seq, entries);
         var payload = new CheckpointPayload(snapshot.TrailId, anchor, state, retained, keep).ToJson();
         var canonical = CanonicalJson.Serialize(payload);
         var receipt = await _trail.EnqueueAsync(CheckpointPayload.RecordType, payload, CancellationToken.None).ConfigureAwait(false);

@@ -15,8 +15,10 @@ public interface ITrailState
     void Observe(long seq, string type, ReadOnlyMemory<byte> canonicalPayload);
 
     /// <summary>
-    /// The records that rebuild the state, as they were recorded, oldest first: replaying them and then the records
+    /// The records that rebuild the state, as they were recorded: replaying them oldest first and then the records
     /// after the checkpoint gives the state replaying the whole trail would. Bounded by the owner's configuration.
+    /// In any order, in a list of the caller's own: it runs under the writer's lock, so the checkpoint sorts them
+    /// afterwards rather than make every append wait for a sort of tens of thousands of entries.
     /// </summary>
     IReadOnlyList<TrailStateEntry> Snapshot();
 }

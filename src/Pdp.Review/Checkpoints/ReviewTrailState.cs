@@ -89,7 +89,6 @@ public sealed class ReviewTrailState : ITrailState
             }
         }
 
-        entries.Sort(static (a, b) => a.Seq.CompareTo(b.Seq));
         return entries;
     }
 
