@@ -51,6 +51,17 @@ public sealed class WriteBehindTests : TrailFixture
         Assert.Equal(expected, File.ReadAllBytes(path));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void New_ThresholdNotPositive_Refused(int writeOutBytes)
+    {
+        using var file = new FileStream(Path.Combine(Dir, "refused.bin"), FileMode.Create, FileAccess.Write);
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new WriteBehindStream(file, writeOutBytes));
+        Assert.Equal("writeOutBytes", error.ParamName);
+    }
+
     [Fact]
     public void StateFileWrite_StateOfSeveralMegabytes_WrittenOutAsItGoesAndReadBackWhole()
     {

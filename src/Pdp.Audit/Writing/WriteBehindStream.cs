@@ -11,6 +11,7 @@ namespace Pdp.Audit.Writing;
 /// </summary>
 internal sealed class WriteBehindStream(FileStream file, int writeOutBytes) : Stream
 {
+    private readonly int _writeOutBytes = writeOutBytes > 0 ? writeOutBytes : throw new ArgumentOutOfRangeException(nameof(writeOutBytes), writeOutBytes, "must be positive");
     private readonly long _origin = file.Position;
     private long _written;
     private long _writtenOut;
@@ -42,7 +43,7 @@ internal sealed class WriteBehindStream(FileStream file, int writeOutBytes) : St
     {
         file.Write(buffer);
         _written += buffer.Length;
-        if (_written - _writtenOut >= writeOutBytes)
+        if (_written - _writtenOut >= _writeOutBytes)
         {
             // The file stream's own buffer first, so the range asked for is really in the page cache.
             file.Flush();
