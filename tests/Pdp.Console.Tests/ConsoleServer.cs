@@ -20,6 +20,9 @@ public sealed class ConsoleServer : IAsyncDisposable
     public const string Audience = "pdp-console";
     public const string Agent = "agent-7";
     public const string Principal = "owner-1";
+
+    /// <summary>Pdp:Review:MinSeconds of these tests: an approval sooner than this after the page showed it is a rubber stamp.</summary>
+    public const int MinSeconds = 3;
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     private readonly PdpTestServer _server;
@@ -50,7 +53,7 @@ public sealed class ConsoleServer : IAsyncDisposable
         var config = new Dictionary<string, string?>(tokens.ServerSettings())
         {
             ["Pdp:Console:Port"] = console.ToString(CultureInfo.InvariantCulture),
-            ["Pdp:Review:MinSeconds"] = "3",
+            ["Pdp:Review:MinSeconds"] = MinSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             // Early escalation, so the escalation test's review can have a long window: escalated after a few seconds
             // and still open long after, however slow the machine is at the click.
             ["Pdp:Review:EscalateAt"] = "0.1",
