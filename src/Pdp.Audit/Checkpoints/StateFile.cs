@@ -135,29 +135,9 @@ internal static class StateFile
     }
 
     /// <summary>Passes writes through while hashing them, so the file is hashed exactly as written, in one pass.</summary>
-    private sealed class HashingStream(Stream inner, IncrementalHash hash) : Stream
+    private sealed class HashingStream(Stream inner, IncrementalHash hash) : WriteOnlyStream
     {
-        public long Written { get; private set; }
-
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => Written;
-
-        public override long Position { get => Written; set => throw new NotSupportedException(); }
-
         public override void Flush() => inner.Flush();
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
         public override void Write(ReadOnlySpan<byte> buffer)
         {
@@ -165,7 +145,5 @@ internal static class StateFile
             inner.Write(buffer);
             Written += buffer.Length;
         }
-
-        public override void WriteByte(byte value) => Write([value]);
     }
 }
